@@ -1,0 +1,1 @@
+"""Custom integrations; lets tests import custom_components.ring_partner."""

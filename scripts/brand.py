@@ -23,7 +23,9 @@ def _mark(size: int) -> Image.Image:
     draw.ellipse((pad, pad, big - pad, big - pad), outline=WHITE, width=big // 11)
     lens = big // 7
     center = big // 2
-    draw.ellipse((center - lens, center - lens, center + lens, center + lens), fill=WHITE)
+    draw.ellipse(
+        (center - lens, center - lens, center + lens, center + lens), fill=WHITE
+    )
     return image.resize((size, size), Image.Resampling.LANCZOS)
 
 
@@ -41,7 +43,9 @@ def main() -> None:
         )
     except OSError:
         font = ImageFont.load_default(size=96)
-    draw.text((height + 40, height // 2), "Ring Partner", font=font, fill=BLUE, anchor="lm")
+    draw.text(
+        (height + 40, height // 2), "Ring Partner", font=font, fill=BLUE, anchor="lm"
+    )
     logo.save(BRAND / "logo.png")
 
 

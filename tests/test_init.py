@@ -1,9 +1,8 @@
 """Test loading the Ring Partner integration."""
 
+from custom_components.ring_partner.const import DOMAIN
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
-
-from custom_components.ring_partner.const import DOMAIN
 
 
 async def test_integration_loads(hass: HomeAssistant) -> None:

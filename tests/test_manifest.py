@@ -58,7 +58,9 @@ def test_hacs_json_only_accepted_keys() -> None:
 def _strings(node: Any, path: str = "") -> list[tuple[str, str]]:
     if isinstance(node, dict):
         return [
-            item for key, value in node.items() for item in _strings(value, f"{path}.{key}")
+            item
+            for key, value in node.items()
+            for item in _strings(value, f"{path}.{key}")
         ]
     assert isinstance(node, str), f"{path} is not text"
     return [(path, node)]

@@ -1,0 +1,1 @@
+"""Tests for the HA-free Ring Partner API client."""

@@ -1,0 +1,1 @@
+"""Tests for the Ring cloud simulator."""

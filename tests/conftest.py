@@ -1,9 +1,40 @@
-"""Fixtures for Ring Partner tests."""
+"""Fixtures for Ring Partner tests: the simulator, a linked Ring account, a loaded entry."""
 
-from collections.abc import Generator
+from collections.abc import AsyncGenerator, Generator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+import time
+from typing import Any
 from unittest.mock import patch
 
+from aiohttp import ClientSession, web
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.ring_partner.const import (
+    CONF_ACCOUNT_ID,
+    CONF_API_BASE,
+    CONF_AUTHORIZE_URL,
+    CONF_ENDPOINTS,
+    CONF_HMAC_KEY,
+    CONF_LINK_METHOD,
+    CONF_LINKED_AT,
+    CONF_OAUTH_TOKEN_URL,
+    DOMAIN,
+    LinkMethod,
+)
+from homeassistant.components.application_credentials import (
+    ClientCredential,
+    async_import_client_credential,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from simulator import Simulator, SimulatorConfig, run_simulator
+from simulator.scenario import DEFAULT_ACCOUNT_ID
+
+CLIENT_ID = "sim-client-id"
+CLIENT_SECRET = "sim-client-secret"
+HMAC_KEY = "sim-hmac-key"
 
 
 @pytest.fixture(autouse=True)
@@ -19,3 +50,194 @@ def entity_registry_enabled_by_default() -> Generator[None]:
         return_value=True,
     ):
         yield
+
+
+@pytest.fixture
+def simulator_config() -> SimulatorConfig:
+    """Return the simulator's configuration; override to change the scenario."""
+    return SimulatorConfig(
+        port=0,
+        media_port=0,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        hmac_key=HMAC_KEY,
+    )
+
+
+@pytest.fixture
+async def simulator(simulator_config: SimulatorConfig) -> AsyncGenerator[Simulator]:
+    """Run the Ring cloud simulator in-process on 127.0.0.1."""
+    async with run_simulator(simulator_config) as sim:
+        yield sim
+
+
+class SimControl:
+    """Drive the simulator through its control API, as a person or test would."""
+
+    def __init__(self, session: ClientSession, sim: Simulator) -> None:
+        """Initialize the control client."""
+        self.session = session
+        self.sim = sim
+
+    async def call(self, method: str, path: str, json: Any = None) -> Any:
+        """Call /_sim/<path> and return the decoded JSON answer."""
+        async with self.session.request(
+            method, f"{self.sim.base_url}/_sim/{path.lstrip('/')}", json=json
+        ) as resp:
+            assert resp.status < 400, (
+                f"{method} {path}: {resp.status} {await resp.text()}"
+            )
+            if resp.content_type == "application/json":
+                return await resp.json()
+            return None
+
+    async def configure(self, **changes: Any) -> None:
+        """Change the simulator's runtime configuration."""
+        await self.call("POST", "config", changes)
+
+    async def requests(self) -> list[dict[str, Any]]:
+        """Return the simulator's request log."""
+        result: list[dict[str, Any]] = await self.call("GET", "requests")
+        return result
+
+    async def clear_requests(self) -> None:
+        """Empty the simulator's request log."""
+        await self.call("DELETE", "requests")
+
+
+@pytest.fixture
+async def sim_control(simulator: Simulator) -> AsyncGenerator[SimControl]:
+    """Return a control client for the simulator."""
+    async with ClientSession() as session:
+        yield SimControl(session, simulator)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinkedAccount:
+    """Tokens and facts of a Ring account linked through the Appstore flow."""
+
+    account_id: str
+    token: dict[str, Any]
+    linked_at: datetime
+
+
+async def link_account(
+    sim_control: SimControl, account_id: str = DEFAULT_ACCOUNT_ID
+) -> LinkedAccount:
+    """Play the partner's side of Appstore linking against the simulator, without HA.
+
+    Ring POSTs a code to the Token Exchange URL, then sends the browser to the Account Link
+    URL with a nonce; the partner exchanges the code, confirms with the nonce and completes.
+    """
+    sim = sim_control.sim
+    codes: list[str] = []
+
+    async def _token_exchange(request: web.Request) -> web.Response:
+        codes.append(str((await request.post())["code"]))
+        return web.Response()
+
+    app = web.Application()
+    app.router.add_post("/token", _token_exchange)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        await sim_control.configure(token_exchange_url=f"http://127.0.0.1:{port}/token")
+        link = await sim_control.call("POST", f"accounts/{account_id}/install")
+    finally:
+        await runner.cleanup()
+    session = sim_control.session
+    async with session.post(
+        sim.token_url,
+        data={
+            "grant_type": "authorization_code",
+            "code": codes[0],
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+        },
+    ) as resp:
+        assert resp.status == 200, await resp.text()
+        token = await resp.json()
+    nonce = dict(
+        pair.split("=", 1)
+        for pair in link["account_link_url"].split("?", 1)[1].split("&")
+    )["nonce"]
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    url = f"{sim.base_url}/v1/accounts/me/app-integrations"
+    async with session.post(url, json={"nonce": nonce}, headers=headers) as resp:
+        assert resp.status == 200, await resp.text()
+    linked_at = datetime.now(UTC)
+    async with session.patch(
+        url, json={"status": "completed"}, headers=headers
+    ) as resp:
+        assert resp.status == 200, await resp.text()
+    token["expires_at"] = time.time() + token["expires_in"]
+    return LinkedAccount(account_id=account_id, token=token, linked_at=linked_at)
+
+
+@pytest.fixture
+async def linked_account(sim_control: SimControl) -> LinkedAccount:
+    """Return the default account, linked through the Appstore flow."""
+    return await link_account(sim_control)
+
+
+@pytest.fixture
+async def setup_integration_yaml(hass: HomeAssistant, simulator: Simulator) -> None:
+    """Point the integration and its application credentials at the simulator."""
+    assert await async_setup_component(
+        hass,
+        DOMAIN,
+        {
+            DOMAIN: {
+                CONF_API_BASE: simulator.base_url,
+                CONF_OAUTH_TOKEN_URL: simulator.token_url,
+                CONF_AUTHORIZE_URL: simulator.authorize_url,
+            }
+        },
+    )
+    await async_import_client_credential(
+        hass, DOMAIN, ClientCredential(CLIENT_ID, CLIENT_SECRET), DOMAIN
+    )
+
+
+def entry_for(simulator: Simulator, account: LinkedAccount) -> MockConfigEntry:
+    """Return a config entry for a linked account, bound to the simulator."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=account.account_id,
+        title="Demo User",
+        data={
+            "auth_implementation": DOMAIN,
+            "token": account.token,
+            CONF_LINK_METHOD: LinkMethod.APPSTORE,
+            CONF_HMAC_KEY: HMAC_KEY,
+            CONF_ACCOUNT_ID: account.account_id,
+            CONF_LINKED_AT: account.linked_at.isoformat(),
+            CONF_ENDPOINTS: {
+                "api_base": simulator.base_url,
+                "token_url": simulator.token_url,
+                "authorize_url": simulator.authorize_url,
+            },
+        },
+    )
+
+
+@pytest.fixture
+def config_entry(
+    simulator: Simulator, linked_account: LinkedAccount
+) -> MockConfigEntry:
+    """Return the config entry of the linked default account."""
+    return entry_for(simulator, linked_account)
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, setup_integration_yaml: None, config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """Set up the integration with the linked default account."""
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    return config_entry

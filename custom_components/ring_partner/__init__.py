@@ -1,25 +1,111 @@
 """The Ring Partner API integration."""
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.config_entry_oauth2_flow import (
+    OAuth2Session,
+    async_get_config_entry_implementation,
+)
 from homeassistant.helpers.typing import ConfigType
+from homeassistant.util import dt as dt_util
+import voluptuous as vol
 
-from .const import DOMAIN
+from .api import RingPartnerConfigEntryAuth, RingPartnerStaticTokenAuth
+from .client import AbstractAuth, RingPartnerClient, get_rate_limiter
+from .const import (
+    CONF_API_BASE,
+    CONF_AUTHORIZE_URL,
+    CONF_LINK_METHOD,
+    CONF_LINKED_AT,
+    CONF_OAUTH_TOKEN_URL,
+    DOMAIN,
+    LinkMethod,
+)
+from .coordinator import (
+    RingPartnerConfigEntry,
+    RingPartnerDataUpdateCoordinator,
+    RingPartnerRuntimeData,
+)
+from .endpoints import DATA_ENDPOINTS, async_get_endpoints, endpoints_from_yaml
+from .health import WebhookHealth
 
-CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR]
+
+# YAML exists only to point the integration at the simulator during development and tests.
+CONFIG_SCHEMA = vol.Schema(
+    {
+        DOMAIN: vol.Schema(
+            {
+                vol.Optional(CONF_API_BASE): cv.url,
+                vol.Optional(CONF_OAUTH_TOKEN_URL): cv.url,
+                vol.Optional(CONF_AUTHORIZE_URL): cv.url,
+            }
+        )
+    },
+    extra=vol.ALLOW_EXTRA,
+)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Set up the Ring Partner integration."""
+    """Register the linking and webhook views once; Ring's console holds fixed URLs."""
+    if DOMAIN in config:
+        hass.data[DATA_ENDPOINTS] = endpoints_from_yaml(config[DOMAIN])
     return True
 
 
-async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+async def _async_build_auth(
+    hass: HomeAssistant, entry: RingPartnerConfigEntry
+) -> AbstractAuth:
+    """Return the auth for an entry: OAuth2 session, or the stored Playground token."""
+    endpoints = async_get_endpoints(hass, dict(entry.data))
+    websession = async_get_clientsession(hass)
+    if entry.data[CONF_LINK_METHOD] == LinkMethod.PLAYGROUND:
+        return RingPartnerStaticTokenAuth(
+            websession, endpoints.api_base, entry.data["token"]
+        )
+    implementation = await async_get_config_entry_implementation(hass, entry)
+    client_id: str = getattr(
+        implementation, "client_id", entry.data["auth_implementation"]
+    )
+    return RingPartnerConfigEntryAuth(
+        websession,
+        endpoints.api_base,
+        OAuth2Session(hass, entry, implementation),
+        rate_limiter=get_rate_limiter(client_id),
+    )
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: RingPartnerConfigEntry) -> bool:
     """Set up a Ring account from a config entry."""
+    auth = await _async_build_auth(hass, entry)
+    client = RingPartnerClient(auth)
+    health = WebhookHealth(
+        linked_at=dt_util.parse_datetime(entry.data.get(CONF_LINKED_AT, ""))
+    )
+    coordinator = RingPartnerDataUpdateCoordinator(hass, entry, client, health)
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = RingPartnerRuntimeData(
+        client=client, coordinator=coordinator, health=health
+    )
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
 
-async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+async def async_unload_entry(
+    hass: HomeAssistant, entry: RingPartnerConfigEntry
+) -> bool:
     """Unload a config entry."""
-    return True
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: RingPartnerConfigEntry, device_entry: dr.DeviceEntry
+) -> bool:
+    """Allow removing a device only once Ring no longer shares it."""
+    data = entry.runtime_data.coordinator.data
+    return not any(
+        domain == DOMAIN and identifier in data
+        for domain, identifier in device_entry.identifiers
+    )

@@ -1,7 +1,57 @@
 """Constants for the Ring Partner integration."""
 
+from datetime import timedelta
+from enum import StrEnum
 import logging
 from typing import Final
 
 DOMAIN: Final = "ring_partner"
 LOGGER = logging.getLogger(__package__)
+
+# Config entry data keys (the token itself lives under "token", as OAuth2Session expects).
+CONF_LINK_METHOD: Final = "link_method"
+CONF_HMAC_KEY: Final = "hmac_key"
+CONF_ACCOUNT_ID: Final = "account_id"
+CONF_LINKED_AT: Final = "linked_at"
+CONF_ENDPOINTS: Final = "endpoints"
+
+# Endpoint overrides, accepted from YAML for development and tests only.
+CONF_API_BASE: Final = "api_base"
+CONF_OAUTH_TOKEN_URL: Final = "oauth_token_url"
+CONF_AUTHORIZE_URL: Final = "authorize_url"
+
+# Options.
+CONF_MOTION_HOLD: Final = "motion_hold"
+CONF_DING_HOLD: Final = "ding_hold"
+
+
+class LinkMethod(StrEnum):
+    """How a config entry obtained its tokens."""
+
+    APPSTORE = "appstore"
+    OAUTH = "oauth"
+    PLAYGROUND = "playground"
+
+
+# Polling is the slow path: webhooks carry events and online/offline changes, so five minutes
+# only catches renames, configuration changes and anything a lost webhook missed.
+DEFAULT_SCAN_INTERVAL: Final = timedelta(minutes=5)
+# While no webhook has arrived for WEBHOOK_SILENCE, poll every minute instead so device state
+# stays roughly current (ring-partner-api.md §5: history/polling is Ring's suggested fallback).
+FALLBACK_SCAN_INTERVAL: Final = timedelta(seconds=60)
+WEBHOOK_SILENCE: Final = timedelta(hours=1)
+
+# Momentary sensors: Ring sends one webhook per event and no "cleared" event, so motion and
+# ding stay on for a hold time that a new event extends.
+DEFAULT_MOTION_HOLD: Final = timedelta(seconds=30)
+DEFAULT_DING_HOLD: Final = timedelta(seconds=10)
+
+# Fixed view paths: Ring's developer console holds one URL per purpose and app (§1.4).
+TOKEN_EXCHANGE_PATH: Final = "/api/ring_partner/link/token"
+ACCOUNT_LINK_PATH: Final = "/api/ring_partner/link/account"
+WEBHOOK_PATH: Final = "/api/ring_partner/webhook"
+
+
+def signal_device_event(device_id: str) -> str:
+    """Return the dispatcher signal that carries webhook events for one Ring device."""
+    return f"{DOMAIN}_device_event_{device_id}"

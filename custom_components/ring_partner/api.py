@@ -1,0 +1,99 @@
+"""Bridge Home Assistant's token handling to the Ring Partner API client."""
+
+from datetime import UTC, datetime
+from typing import Any, cast, override
+
+from aiohttp import ClientError, ClientSession
+
+from homeassistant.exceptions import (
+    OAuth2TokenRequestError,
+    OAuth2TokenRequestReauthError,
+)
+from homeassistant.helpers.config_entry_oauth2_flow import OAuth2Session
+
+from .client import (
+    AbstractAuth,
+    RateLimiter,
+    RingPartnerAuthenticationError,
+    RingPartnerConnectionError,
+)
+
+
+class RingPartnerConfigEntryAuth(AbstractAuth):
+    """Hand the client a fresh access token from an OAuth2 session."""
+
+    def __init__(
+        self,
+        websession: ClientSession,
+        api_base: str,
+        oauth_session: OAuth2Session,
+        *,
+        rate_limiter: RateLimiter | None = None,
+    ) -> None:
+        """Initialize the auth."""
+        super().__init__(websession, api_base, rate_limiter=rate_limiter)
+        self._oauth_session = oauth_session
+
+    @override
+    async def async_get_access_token(self) -> str:
+        """Return a valid access token, refreshing (and persisting the rotation) first."""
+        await self._async_refresh(force=False)
+        return cast(str, self._oauth_session.token["access_token"])
+
+    @override
+    async def async_force_refresh_access_token(self) -> str:
+        """Refresh now, after Ring answered 401 to a token we believed valid."""
+        await self._async_refresh(force=True)
+        return cast(str, self._oauth_session.token["access_token"])
+
+    async def _async_refresh(self, *, force: bool) -> None:
+        """Refresh through Home Assistant's OAuth2 helper and map its errors for the client.
+
+        The helper's token errors subclass aiohttp's, so they are translated here rather than
+        left for the client to mistake for a connection problem with the API.
+        """
+        session = self._oauth_session
+        try:
+            if not force:
+                await session.async_ensure_token_valid()
+                return
+            new_token = await session.implementation.async_refresh_token(session.token)
+        except OAuth2TokenRequestReauthError as err:
+            msg = "Ring refused the refresh token; the account must be linked again"
+            raise RingPartnerAuthenticationError(msg) from err
+        except OAuth2TokenRequestError as err:
+            msg = f"Refreshing the access token failed ({err.status})"
+            raise RingPartnerConnectionError(msg) from err
+        except ClientError as err:
+            msg = "Refreshing the access token failed: Ring's token endpoint is unreachable"
+            raise RingPartnerConnectionError(msg) from err
+        # Ring rotates refresh tokens on every exchange (§1.2): persist the new one at once.
+        session.hass.config_entries.async_update_entry(
+            session.config_entry,
+            data={**session.config_entry.data, "token": new_token},
+        )
+
+
+class RingPartnerStaticTokenAuth(AbstractAuth):
+    """Use a Developer Playground token: 30 minutes, no refresh token (§9)."""
+
+    def __init__(
+        self,
+        websession: ClientSession,
+        api_base: str,
+        token: dict[str, Any],
+        *,
+        rate_limiter: RateLimiter | None = None,
+    ) -> None:
+        """Initialize the auth."""
+        super().__init__(websession, api_base, rate_limiter=rate_limiter)
+        self._token = token
+
+    @override
+    async def async_get_access_token(self) -> str:
+        """Return the token, or fail as an auth error once it has expired."""
+        expires_at = self._token.get("expires_at")
+        if expires_at is not None and datetime.now(UTC).timestamp() >= expires_at:
+            msg = "The Developer Playground token has expired"
+            raise RingPartnerAuthenticationError(msg)
+        return cast(str, self._token["access_token"])

@@ -1,0 +1,55 @@
+"""Ring endpoints: production defaults, overridable from YAML for development and tests."""
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.util.hass_dict import HassKey
+
+from .client import API_BASE_URL, AUTHORIZE_URL, OAUTH_TOKEN_URL
+from .const import (
+    CONF_API_BASE,
+    CONF_AUTHORIZE_URL,
+    CONF_ENDPOINTS,
+    CONF_OAUTH_TOKEN_URL,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Endpoints:
+    """Where the Ring API, token endpoint and authorize page live."""
+
+    api_base: str = API_BASE_URL
+    token_url: str = OAUTH_TOKEN_URL
+    authorize_url: str = AUTHORIZE_URL
+
+    @property
+    def is_development(self) -> bool:
+        """Return True when any endpoint differs from Ring's production hosts."""
+        return self != Endpoints()
+
+    def as_entry_data(self) -> dict[str, str]:
+        """Return the form stored in a config entry created against overridden endpoints."""
+        return asdict(self)
+
+
+DATA_ENDPOINTS: HassKey[Endpoints] = HassKey("ring_partner_endpoints")
+
+
+def endpoints_from_yaml(conf: dict[str, Any]) -> Endpoints:
+    """Build endpoints from the integration's YAML block (development only)."""
+    defaults = Endpoints()
+    return Endpoints(
+        api_base=conf.get(CONF_API_BASE, defaults.api_base).rstrip("/"),
+        token_url=conf.get(CONF_OAUTH_TOKEN_URL, defaults.token_url),
+        authorize_url=conf.get(CONF_AUTHORIZE_URL, defaults.authorize_url),
+    )
+
+
+def async_get_endpoints(
+    hass: HomeAssistant, entry_data: dict[str, Any] | None = None
+) -> Endpoints:
+    """Return an entry's endpoints, else the configured ones, else production."""
+    if entry_data is not None and (stored := entry_data.get(CONF_ENDPOINTS)):
+        return Endpoints(**stored)
+    return hass.data.get(DATA_ENDPOINTS, Endpoints())

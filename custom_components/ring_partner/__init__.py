@@ -1,5 +1,7 @@
 """The Ring Partner API integration."""
 
+import voluptuous as vol
+
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
@@ -10,7 +12,6 @@ from homeassistant.helpers.config_entry_oauth2_flow import (
 )
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
-import voluptuous as vol
 
 from .api import RingPartnerConfigEntryAuth, RingPartnerStaticTokenAuth
 from .client import AbstractAuth, RingPartnerClient, get_rate_limiter

@@ -38,13 +38,13 @@ class RingPartnerConfigEntryAuth(AbstractAuth):
     async def async_get_access_token(self) -> str:
         """Return a valid access token, refreshing (and persisting the rotation) first."""
         await self._async_refresh(force=False)
-        return cast(str, self._oauth_session.token["access_token"])
+        return cast("str", self._oauth_session.token["access_token"])
 
     @override
     async def async_force_refresh_access_token(self) -> str:
         """Refresh now, after Ring answered 401 to a token we believed valid."""
         await self._async_refresh(force=True)
-        return cast(str, self._oauth_session.token["access_token"])
+        return cast("str", self._oauth_session.token["access_token"])
 
     async def _async_refresh(self, *, force: bool) -> None:
         """Refresh through Home Assistant's OAuth2 helper and map its errors for the client.
@@ -96,4 +96,4 @@ class RingPartnerStaticTokenAuth(AbstractAuth):
         if expires_at is not None and datetime.now(UTC).timestamp() >= expires_at:
             msg = "The Developer Playground token has expired"
             raise RingPartnerAuthenticationError(msg)
-        return cast(str, self._token["access_token"])
+        return cast("str", self._token["access_token"])

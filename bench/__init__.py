@@ -1,0 +1,1 @@
+"""Benchmarks for the Ring Partner integration, run against the simulator."""

@@ -1,0 +1,158 @@
+"""Constants and enumerations for the Ring Partner API client."""
+
+from datetime import timedelta
+from enum import StrEnum
+from typing import Final, Self, override
+
+# Production hosts (ring-partner-api.md §1.1, §1.3). Host strings live only in this module.
+API_BASE_URL: Final = "https://api.amazonvision.com"
+OAUTH_TOKEN_URL: Final = "https://oauth.ring.com/oauth/token"
+# Partner-initiated OAuth (PKCE) authorize page; known only from third-party code (§1.3).
+OAUTH_AUTHORIZE_URL: Final = (
+    "https://account.ring.com/account/integrations/partner-link/authorize"
+)
+AUTHORIZE_URL: Final = OAUTH_AUTHORIZE_URL
+# Scope used by partner-initiated OAuth and Playground tokens (§1.2, §1.3).
+DEFAULT_SCOPE: Final = "ava.v1:read"
+
+USERS_ME_PATH: Final = "/v1/users/me"
+APP_INTEGRATIONS_PATH: Final = "/v1/accounts/me/app-integrations"
+DEVICES_PATH: Final = "/v1/devices"
+HISTORY_PATH: Final = "/v1/history/devices/{device_id}/events"
+SUBSCRIPTIONS_PATH: Final = "/v1/accounts/me/subscriptions"
+
+DEFAULT_REQUEST_TIMEOUT: Final = 10.0
+# Clips can be up to 15 minutes of MP4, so their download gets a longer budget (§4.3).
+DEFAULT_CLIP_TIMEOUT: Final = 120.0
+DEFAULT_IMAGE_MAX_BYTES: Final = 10 * 1024 * 1024
+DEFAULT_CLIP_MAX_BYTES: Final = 200 * 1024 * 1024
+# Cap for ordinary JSON:API responses, so a broken server cannot exhaust memory.
+DEFAULT_JSON_MAX_BYTES: Final = 20 * 1024 * 1024
+MAX_CLIP_DURATION: Final = timedelta(minutes=15)
+
+# Ring allows 100 requests/second per client id across all users of an app (§8.2).
+DEFAULT_RATE_LIMIT: Final = 100
+DEFAULT_RATE_PERIOD: Final = 1.0
+
+# Retries (§8.2): "honour Retry-After, exponential backoff starting at 1 s".
+RETRY_BACKOFF_BASE: Final = 1.0
+RETRY_BACKOFF_MAX: Final = 8.0
+RETRY_JITTER: Final = 0.25
+DEFAULT_MAX_RETRIES: Final = 3
+# A single Retry-After longer than this is not waited out inside a request: the caller
+# gets RingPartnerRateLimitError(retry_after=...) and reschedules instead.
+DEFAULT_MAX_RETRY_WAIT: Final = 20.0
+
+# Account-link freshness (§1.5 step 6): at most 600 s old; a little clock skew allowed.
+LINK_MAX_AGE: Final = timedelta(seconds=600)
+LINK_MAX_FUTURE: Final = timedelta(seconds=5)
+
+SIGNATURE_HEADER: Final = "X-Signature"
+SIGNATURE_PREFIX: Final = "sha256="
+
+
+class _UnknownFallbackEnum(StrEnum):
+    """A StrEnum whose unknown wire values map to UNKNOWN instead of raising."""
+
+    @classmethod
+    @override
+    def _missing_(cls, value: object) -> Self:
+        """Return UNKNOWN for values this version does not know."""
+        return cls("unknown")
+
+
+class WebhookEventType(_UnknownFallbackEnum):
+    """Webhook `data.type` values (ring-partner-api.md §6.5)."""
+
+    MOTION_DETECTED = "motion_detected"
+    BUTTON_PRESS = "button_press"
+    DEVICE_ADDED = "device_added"
+    DEVICE_REMOVED = "device_removed"
+    DEVICE_ONLINE = "device_online"
+    DEVICE_OFFLINE = "device_offline"
+    APP_INTEGRATION_ADDED = "app_integration_added"
+    APP_INTEGRATION_REMOVED = "app_integration_removed"
+    SUBSCRIPTION_ACTIVATED = "subscription_activated"
+    SUBSCRIPTION_DEACTIVATED = "subscription_deactivated"
+    UNKNOWN = "unknown"
+
+
+class MotionSubtype(_UnknownFallbackEnum):
+    """Motion detection subtypes (webhooks and dotted history filters)."""
+
+    MOTION = "motion"
+    HUMAN = "human"
+    VEHICLE = "vehicle"
+    ANIMAL = "animal"
+    OTHER_MOTION = "other_motion"
+    UNKNOWN = "unknown"
+
+
+class HistoryEventType(_UnknownFallbackEnum):
+    """Event history `event_type` values (§5)."""
+
+    MOTION = "motion"
+    DING = "ding"
+    ON_DEMAND = "on_demand"
+    UNKNOWN = "unknown"
+
+
+class IntegrationStatus(_UnknownFallbackEnum):
+    """App integration status (§2.3)."""
+
+    AWAITING = "awaiting"
+    COMPLETED = "completed"
+    UNKNOWN = "unknown"
+
+
+class MediaOrigin(_UnknownFallbackEnum):
+    """Where a downloaded image came from (`X-Media-Origin`, §4.4)."""
+
+    RECORDING = "recording"
+    SNAPSHOT = "snapshot"
+    UNKNOWN = "unknown"
+
+
+class SubscriptionType(_UnknownFallbackEnum):
+    """Partner subscription `sub_type` (§6.6, §7)."""
+
+    PAID = "paid"
+    TRIAL = "trial"
+    UNKNOWN = "unknown"
+
+
+class ImageFormat(StrEnum):
+    """Requested image format (`image_options.format`, §4.4)."""
+
+    JPEG = "jpeg"
+    PNG = "png"
+
+
+class VideoCodec(StrEnum):
+    """Requested clip codec (`video_options.codec`, §4.3)."""
+
+    AVC = "avc"
+    HEVC = "hevc"
+
+
+class DeviceInclude(StrEnum):
+    """Related resources that `GET /v1/devices?include=` can embed (§3.1)."""
+
+    STATUS = "status"
+    CAPABILITIES = "capabilities"
+    LOCATION = "location"
+    CONFIGURATIONS = "configurations"
+
+
+ALL_INCLUDES: Final[tuple[DeviceInclude, ...]] = tuple(DeviceInclude)
+
+# Capability keys that mark a sensor when non-null (§3.4, §3.7; Early Access, unverified).
+SENSOR_CAPABILITIES: Final = (
+    "flood_detection",
+    "freeze_detection",
+    "contact_detection",
+    "tamper_detection",
+    "glass_break_detection",
+    "smoke_detection",
+    "co_detection_listener",
+)

@@ -1,0 +1,60 @@
+"""Client-side rate limiting: Ring allows 100 requests/second per client id (§8.2)."""
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable
+import time
+
+from .const import DEFAULT_RATE_LIMIT, DEFAULT_RATE_PERIOD
+
+
+class RateLimiter:
+    """Sliding-window limiter: at most `rate` request starts in any `period` seconds.
+
+    A slot is reserved synchronously before sleeping, so no lock is needed and the
+    limiter is safe to share between tasks (and between event loops in tests).
+    """
+
+    def __init__(
+        self,
+        rate: int = DEFAULT_RATE_LIMIT,
+        period: float = DEFAULT_RATE_PERIOD,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        """Initialize the limiter with its budget and injectable clock and sleep."""
+        if rate < 1 or period <= 0:
+            msg = "rate must be >= 1 and period > 0"
+            raise ValueError(msg)
+        self.rate = rate
+        self.period = period
+        self._clock = clock
+        self._sleep = sleep
+        self._starts: deque[float] = deque(maxlen=rate)
+
+    def reserve(self) -> float:
+        """Reserve the next slot and return how long to wait before using it."""
+        now = self._clock()
+        start = now
+        if len(self._starts) == self.rate:
+            start = max(now, self._starts[0] + self.period)
+        self._starts.append(start)
+        return start - now
+
+    async def acquire(self) -> None:
+        """Wait until a request may start."""
+        delay = self.reserve()
+        if delay > 0:
+            await self._sleep(delay)
+
+
+_LIMITERS: dict[str, RateLimiter] = {}
+
+
+def get_rate_limiter(client_id: str) -> RateLimiter:
+    """Return the limiter shared by every account of one Ring app (client id)."""
+    limiter = _LIMITERS.get(client_id)
+    if limiter is None:
+        limiter = _LIMITERS[client_id] = RateLimiter()
+    return limiter

@@ -1,0 +1,13 @@
+"""A local stand-in for Ring's OAuth server, Partner API, media hosts, WHEP and webhooks.
+
+Written from `ring-partner-api.md` only: it imports nothing from `custom_components` or
+`homeassistant`. Run it with `python -m simulator` or in-process::
+
+    async with run_simulator(SimulatorConfig(port=0, media_port=0)) as sim:
+        ...
+"""
+
+from simulator.app import Simulator, run_simulator
+from simulator.config import SimulatorConfig
+
+__all__ = ["Simulator", "SimulatorConfig", "run_simulator"]

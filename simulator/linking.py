@@ -1,0 +1,248 @@
+"""Appstore (one-way) linking, the app-integrations API and `/v1/users/me` (§1.5 to §2.3).
+
+Choices for ring-partner-api.md §11.1/§11.2/§11.6: the Token Exchange POST is form-encoded
+with only `code` and must answer 200; otherwise the install fails (502 from the control API)
+and the account keeps its previous status. Installing again mints a new code; exchanging it
+revokes the account's older tokens. The integration is `pending` until the nonce POST (the
+consent instant); API device access needs `awaiting` or `completed` (403 before). A repeated
+POST with the same still-fresh nonce is idempotent. `DELETE` works only for partner-initiated
+links (403 for Appstore links, §1.7).
+"""
+
+import base64
+import hashlib
+import hmac
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from yarl import URL
+
+from simulator import events
+from simulator.errors import JsonApiError, bad_request, not_found
+from simulator.ids import iso_seconds
+from simulator.models import (
+    STATUS_AWAITING,
+    STATUS_COMPLETED,
+    STATUS_NONE,
+    STATUS_PENDING,
+    Account,
+)
+from simulator.oauth import APPSTORE_SCOPE
+from simulator.state import SimState, get_state
+from simulator.tokens import CODE_APPSTORE
+
+
+def compute_nonce(hmac_key: str, time_ms: str, account_id: str) -> str:
+    """Return the Account Link nonce (§1.6): base64url(HMAC-SHA256(key, "time:account"))."""
+    mac = hmac.new(
+        hmac_key.encode("utf-8"), f"{time_ms}:{account_id}".encode(), hashlib.sha256
+    ).digest()
+    return base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=")
+
+
+async def install(state: SimState, account: Account) -> dict[str, Any]:
+    """Play Ring's side of an Appstore install up to the browser redirect."""
+    if account.playground:
+        raise JsonApiError(400, detail="The Playground account cannot install apps")
+    config = state.config
+    code = state.tokens.mint_code(
+        account_id=account.id,
+        client_id=config.client_id,
+        kind=CODE_APPSTORE,
+        lifetime=config.appstore_code_lifetime,
+        scope=APPSTORE_SCOPE,
+    )
+    previous = (account.integration_status, account.link_time_ms, account.link_method)
+    account.integration_status = STATUS_PENDING
+    account.link_time_ms = None
+    account.link_method = "appstore"
+    if config.token_exchange_url:
+        problem = await _deliver_code(state, config.token_exchange_url, code.code)
+        if problem is not None:
+            state.tokens.invalidate_code(code)
+            account.integration_status, account.link_time_ms, account.link_method = (
+                previous
+            )
+            raise JsonApiError(502, "Bad Gateway", f"Token Exchange URL: {problem}")
+    for device in state.shared_devices(account):
+        events.device_webhook(state, device, "device_added", state.now_ms())
+    time_ms = state.now_ms()
+    account.nonce = compute_nonce(config.hmac_key, str(time_ms), account.id)
+    account.nonce_time_ms = time_ms
+    link_url = None
+    if config.account_link_url:
+        query = {"nonce": account.nonce, "time": str(time_ms)}
+        link_url = str(URL(config.account_link_url).update_query(query))
+    result: dict[str, Any] = {
+        "account_link_url": link_url,
+        "nonce": account.nonce,
+        "time": str(time_ms),
+    }
+    if not config.token_exchange_url:
+        result["code"] = code.code
+    return result
+
+
+async def _deliver_code(state: SimState, url: str, code: str) -> str | None:
+    """POST the code to the Token Exchange URL; return a problem description or None."""
+    timeout = aiohttp.ClientTimeout(total=state.config.token_exchange_timeout_s)
+    try:
+        async with state.http.post(
+            url, data={"code": code}, timeout=timeout, allow_redirects=False
+        ) as response:
+            if response.status != 200:
+                return f"answered {response.status}"
+    except TimeoutError:
+        return "timed out"
+    except aiohttp.ClientError as err:
+        return f"unreachable ({type(err).__name__})"
+    return None
+
+
+def uninstall(state: SimState, account: Account) -> dict[str, Any]:
+    """Remove the app: app_integration_removed webhook, then revoke all tokens (401)."""
+    delivery = None
+    if account.integration_status != STATUS_NONE:
+        delivery = events.account_webhook(state, account, "app_integration_removed")
+    revoked = state.tokens.revoke_account(account.id)
+    account.integration_status = STATUS_NONE
+    account.link_time_ms = None
+    account.link_method = None
+    account.nonce = None
+    account.nonce_time_ms = None
+    state.notify("account_unlinked", None, account)
+    request_id = (
+        delivery.request_id if delivery and delivery.suppressed is None else None
+    )
+    return {"revoked_tokens": revoked, "request_id": request_id}
+
+
+def _integration_account(request: web.Request) -> tuple[SimState, Account]:
+    """Authenticate an app-integrations call (any non-revoked token, not Playground)."""
+    state = get_state(request)
+    grant = state.bearer_grant(request)
+    if grant is None:
+        raise JsonApiError(401, "Invalid Client", "Invalid or expired access token")
+    if grant.playground:
+        raise JsonApiError(
+            403, "Out of Scope Access", "Token scope does not allow this call"
+        )
+    account = state.accounts[grant.account_id]
+    if account.integration_status == STATUS_NONE:
+        raise not_found("No app integration exists for this token")
+    return state, account
+
+
+async def _json_body(request: web.Request) -> dict[str, Any]:
+    """Return the JSON object body ({} when empty); 400 on malformed JSON."""
+    if not request.can_read_body:
+        return {}
+    try:
+        body = await request.json()
+    except ValueError as err:
+        raise bad_request("Malformed JSON body") from err
+    if not isinstance(body, dict):
+        raise bad_request("The body must be a JSON object")
+    return body
+
+
+async def confirm_integration(request: web.Request) -> web.Response:
+    """`POST /v1/accounts/me/app-integrations`: verify the nonce, status `awaiting`."""
+    state, account = _integration_account(request)
+    body = await _json_body(request)
+    nonce = body.get("nonce")
+    if not nonce or not isinstance(nonce, str):
+        raise bad_request("nonce is required", "Missing Required Fields")
+    age_ms = state.now_ms() - (account.nonce_time_ms or 0)
+    fresh = (
+        account.nonce is not None and 0 <= age_ms <= state.config.nonce_window_s * 1000
+    )
+    if not fresh or not hmac.compare_digest(
+        nonce.encode(), (account.nonce or "").encode()
+    ):
+        raise bad_request("Nonce validation failed", "Invalid Nonce")
+    if isinstance(identifier := body.get("account_identifier"), str):
+        account.account_identifier = identifier
+    if account.integration_status == STATUS_PENDING:
+        account.integration_status = STATUS_AWAITING
+        account.link_time_ms = state.now_ms()
+        account.updated_at_ms = account.link_time_ms
+    return web.json_response({"status": account.integration_status})
+
+
+async def update_integration(request: web.Request) -> web.Response:
+    """`PATCH /v1/accounts/me/app-integrations`: `awaiting` <-> `completed`."""
+    state, account = _integration_account(request)
+    body = await _json_body(request)
+    status = body.get("status")
+    identifier = body.get("account_identifier")
+    if status is None and identifier is None:
+        raise bad_request(
+            "status or account_identifier is required", "Missing Required Fields"
+        )
+    if status is not None and (
+        status not in (STATUS_AWAITING, STATUS_COMPLETED)
+        or account.integration_status == STATUS_PENDING
+    ):
+        raise bad_request(
+            f"Cannot change status from {account.integration_status} to {status}",
+            "Invalid Status Transition",
+        )
+    if isinstance(identifier, str):
+        account.account_identifier = identifier
+    previous = account.integration_status
+    if status is not None:
+        account.integration_status = status
+    account.updated_at_ms = state.now_ms()
+    if status == STATUS_COMPLETED and previous != STATUS_COMPLETED:
+        events.account_webhook(state, account, "app_integration_added")
+    return web.json_response(
+        {
+            "account_identifier": account.account_identifier,
+            "status": account.integration_status,
+            "updated_at": iso_seconds(account.updated_at_ms),
+        }
+    )
+
+
+async def delete_integration(request: web.Request) -> web.Response:
+    """`DELETE /v1/accounts/me/app-integrations`: partner-initiated links only."""
+    state, account = _integration_account(request)
+    if account.link_method != "oauth":
+        raise JsonApiError(
+            403, "Forbidden", "Only partner-initiated integrations can be deleted"
+        )
+    uninstall(state, account)
+    return web.Response(status=204)
+
+
+async def users_me(request: web.Request) -> web.Response:
+    """`GET /v1/users/me`; a bad token answers 403 as documented (§2.1)."""
+    state = get_state(request)
+    grant = state.bearer_grant(request)
+    if grant is None:
+        raise JsonApiError(
+            403, "Forbidden", "Client not authenticated or token invalid"
+        )
+    account = state.accounts[grant.account_id]
+    attributes = {
+        "first_name": account.first_name,
+        "last_name": account.last_name,
+        "email": account.email,
+        "phone_number": account.phone_number,
+    }
+    return web.json_response(
+        {
+            "data": {"type": "users", "id": account.id, "attributes": attributes},
+            "meta": state.meta(),
+        }
+    )
+
+
+def setup(app: web.Application) -> None:
+    """Register the users and app-integrations routes."""
+    app.router.add_get("/v1/users/me", users_me)
+    app.router.add_post("/v1/accounts/me/app-integrations", confirm_integration)
+    app.router.add_patch("/v1/accounts/me/app-integrations", update_integration)
+    app.router.add_delete("/v1/accounts/me/app-integrations", delete_integration)

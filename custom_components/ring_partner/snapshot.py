@@ -1,0 +1,385 @@
+"""Still images for Ring cameras: consent-aware, cached and shared (ring-partner-api.md §4.4).
+
+Ring never captures a still on request: the image download returns an existing frame of a
+recording, and any time before the user's consent (the link time) answers 403. The frontend
+asks for a still every few seconds per open card, and each download costs two upstream
+requests (POST, then the presigned GET), so one `CameraSnapshots` per camera:
+
+- asks for the frame of the latest motion or ding event (`at_timestamp`, retrying 425 while
+  Ring finishes the recording), else the latest frame since consent (`latest_in_range`);
+- serves that frame from a cache until a newer event arrives or `STILL_IMAGE_TTL` passes;
+- lets every concurrent caller share one upstream download;
+- keeps the last good frame (or none) after 403/416/425 and other failures, and backs off
+  instead of asking again on every poll.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+import math
+import time
+from typing import Any, Final, Self
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
+
+from .client import (
+    MediaImage,
+    RingPartnerClient,
+    RingPartnerError,
+    RingPartnerForbiddenError,
+    RingPartnerMediaNotFoundError,
+    RingPartnerRateLimitError,
+    RingPartnerRecordingNotReadyError,
+    WebhookEvent,
+    WebhookEventType,
+)
+from .const import CONF_LINKED_AT, DOMAIN, LOGGER, signal_device_event
+from .coordinator import RingPartnerConfigEntry
+
+# A frame only changes when the device records again. Motion and ding events arrive by
+# webhook and replace the cached frame at once; the TTL catches recordings nobody told us
+# about (live views, lost webhooks) while keeping a wall of open cards to one download a
+# minute per camera (the bosch_smart_camera integration uses the same 60 s).
+STILL_IMAGE_TTL: Final = timedelta(seconds=60)
+# `latest_in_range` windows may span at most 24 h (§4.4). `end` is left to Ring (its "now"),
+# so keep a few minutes in hand for clock skew between Home Assistant and Ring.
+LATEST_IN_RANGE_WINDOW: Final = timedelta(hours=23, minutes=55)
+# Ring answers 425 RECORDING_NOT_READY while an event's recording is still being processed
+# (§4.4, §11 item 17: no number given). Retry with backoff for about 30 s in total.
+RECORDING_NOT_READY_DELAYS: Final[tuple[float, ...]] = (1.0, 2.0, 4.0, 8.0, 15.0)
+# Negative cache: after a failed download (nothing recorded yet, 403, 503, 429, ...) no
+# request goes upstream for this long, doubling per failure up to the maximum. A new event
+# lifts it, since it means new media.
+FAILURE_BACKOFF: Final = timedelta(seconds=30)
+FAILURE_BACKOFF_MAX: Final = timedelta(minutes=10)
+# Callers wait at most this long for a shared download, then get the last good frame. It
+# stays under the camera component's 10 s image timeout so the frontend gets an answer.
+CALLER_WAIT: Final = 8.0
+# image_options.resolution limits (§4.4).
+MAX_WIDTH: Final = 1920
+MAX_HEIGHT: Final = 1080
+
+type TaskFactory = Callable[[Coroutine[Any, Any, None], str], asyncio.Task[None]]
+
+DATA_SNAPSHOTS: HassKey[dict[str, dict[str, CameraSnapshots]]] = HassKey(
+    f"{DOMAIN}_snapshots"
+)
+
+_EVENT_TYPES: Final = frozenset(
+    {WebhookEventType.MOTION_DETECTED, WebhookEventType.BUTTON_PRESS}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """A requested image size; None means the device's own (largest) size."""
+
+    width: int | None = None
+    height: int | None = None
+
+    @classmethod
+    def requested(cls, width: int | None, height: int | None) -> Self:
+        """Map a frontend width/height into Ring's limits, keeping the aspect ratio."""
+        width = width if width and width > 0 else None
+        height = height if height and height > 0 else None
+        scale = min(
+            1.0,
+            MAX_WIDTH / width if width else math.inf,
+            MAX_HEIGHT / height if height else math.inf,
+        )
+        return cls(
+            width=max(1, min(MAX_WIDTH, round(width * scale))) if width else None,
+            height=max(1, min(MAX_HEIGHT, round(height * scale))) if height else None,
+        )
+
+    @property
+    def is_native(self) -> bool:
+        """Return True for the device's own size."""
+        return self.width is None and self.height is None
+
+    def covers(self, other: Resolution) -> bool:
+        """Return True when an image of this size can serve a request for `other`."""
+        if self.is_native:
+            return True
+        if other.is_native:
+            return False
+        return all(
+            want is None or (have is not None and have >= want)
+            for have, want in (
+                (self.width, other.width),
+                (self.height, other.height),
+            )
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Cached:
+    """The last good frame and what it was fetched for."""
+
+    image: MediaImage
+    resolution: Resolution
+    fetched_at: float
+    event_time: datetime | None
+
+
+class CameraSnapshots:
+    """Fetch, cache and share the still image of one camera."""
+
+    def __init__(
+        self,
+        client: RingPartnerClient,
+        device_id: str,
+        *,
+        linked_at: datetime,
+        create_task: TaskFactory,
+        now: Callable[[], datetime] = dt_util.utcnow,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        """Initialize for a device; nothing before `linked_at` is ever requested."""
+        self._client = client
+        self._device_id = device_id
+        self._linked_at = linked_at
+        self._create_task = create_task
+        self._now = now
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._cached: _Cached | None = None
+        self._inflight: asyncio.Task[None] | None = None
+        self._latest_event: datetime | None = None
+        self._served_event: datetime | None = None
+        self._retry_at = -math.inf
+        self._backoff = FAILURE_BACKOFF.total_seconds()
+        self._failing = False
+        self._listeners: list[CALLBACK_TYPE] = []
+        self.last_event_image: MediaImage | None = None
+        self.last_event_time: datetime | None = None
+
+    @property
+    def image(self) -> MediaImage | None:
+        """Return the last good frame, if any."""
+        return self._cached.image if self._cached else None
+
+    @callback
+    def async_add_listener(self, update_callback: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call `update_callback` whenever a new frame is stored; return the remover."""
+        self._listeners.append(update_callback)
+        return partial(self._listeners.remove, update_callback)
+
+    async def async_image(
+        self, width: int | None = None, height: int | None = None
+    ) -> MediaImage | None:
+        """Return a frame for the requested size from the cache or one shared download."""
+        wanted = Resolution.requested(width, height)
+        task = self._inflight
+        if task is None:
+            if not self._needs_fetch(wanted):
+                return self.image
+            task = self._start(wanted)
+        # asyncio.wait neither raises the task's fate nor cancels the shared download
+        # when this caller gives up or is cancelled.
+        await asyncio.wait({task}, timeout=CALLER_WAIT)
+        return self.image
+
+    @callback
+    def async_handle_event(self, event: WebhookEvent) -> None:
+        """Fetch a motion or ding event's frame in the background (dispatcher target)."""
+        if event.event_type not in _EVENT_TYPES:
+            return
+        when = event.timestamp or event.sent_at or self._now()
+        if when < self._linked_at:
+            LOGGER.debug("Ignoring an event from before consent on %s", self._device_id)
+            return
+        if self._latest_event is None or when > self._latest_event:
+            self._latest_event = when
+        if self._inflight is None:
+            self._start(Resolution())
+
+    def _pending_event(self) -> datetime | None:
+        """Return the latest event whose frame has not been fetched or given up on yet."""
+        latest = self._latest_event
+        if latest is None or (
+            self._served_event is not None and latest <= self._served_event
+        ):
+            return None
+        return latest
+
+    def _needs_fetch(self, wanted: Resolution) -> bool:
+        """Decide whether a request must go upstream or the cache answers it."""
+        if self._pending_event() is not None:
+            return True
+        now = self._monotonic()
+        if now < self._retry_at:
+            return False
+        cached = self._cached
+        return (
+            cached is None
+            or now - cached.fetched_at >= STILL_IMAGE_TTL.total_seconds()
+            or not cached.resolution.covers(wanted)
+        )
+
+    def _start(self, wanted: Resolution) -> asyncio.Task[None]:
+        """Start the one shared download."""
+        event_time = self._pending_event()
+        if event_time is not None:
+            wanted = Resolution()
+        task = self._create_task(
+            self._async_fetch(wanted, event_time),
+            f"{DOMAIN} still image for {self._device_id}",
+        )
+        if not task.done():
+            self._inflight = task
+        return task
+
+    async def _async_fetch(
+        self, wanted: Resolution, event_time: datetime | None
+    ) -> None:
+        """Download one frame, store it or note the failure, then chase newer events."""
+        try:
+            try:
+                if event_time is not None:
+                    image = await self._async_download_event(event_time, wanted)
+                else:
+                    image = await self._async_download_latest(wanted)
+            except RingPartnerError as err:
+                self._failed(err, event_time)
+            else:
+                self._store(image, wanted, event_time)
+        finally:
+            self._inflight = None
+        if self._pending_event() is not None:
+            self._start(Resolution())
+
+    async def _async_download_event(
+        self, event_time: datetime, wanted: Resolution
+    ) -> MediaImage:
+        """Download the frame at an event's time, waiting out 425 with backoff."""
+        delays = iter(RECORDING_NOT_READY_DELAYS)
+        while True:
+            try:
+                return await self._client.download_image(
+                    self._device_id,
+                    at=event_time,
+                    width=wanted.width,
+                    height=wanted.height,
+                )
+            except RingPartnerRecordingNotReadyError:
+                if (delay := next(delays, None)) is None:
+                    raise
+                LOGGER.debug(
+                    "Recording of %s not ready yet; retrying in %s s",
+                    self._device_id,
+                    delay,
+                )
+                await self._sleep(delay)
+
+    async def _async_download_latest(self, wanted: Resolution) -> MediaImage:
+        """Download the newest frame of the most recent window that consent allows."""
+        now = self._now()
+        start = min(now, max(self._linked_at, now - LATEST_IN_RANGE_WINDOW))
+        return await self._client.download_image(
+            self._device_id, start=start, width=wanted.width, height=wanted.height
+        )
+
+    def _store(
+        self, image: MediaImage, wanted: Resolution, event_time: datetime | None
+    ) -> None:
+        """Keep a good frame and tell the listeners."""
+        self._cached = _Cached(
+            image=image,
+            resolution=wanted,
+            fetched_at=self._monotonic(),
+            event_time=event_time,
+        )
+        if event_time is not None:
+            self._served_event = event_time
+            self.last_event_image = image
+            self.last_event_time = event_time
+        self._retry_at = -math.inf
+        self._backoff = FAILURE_BACKOFF.total_seconds()
+        if self._failing:
+            LOGGER.info("Still images of %s are available again", self._device_id)
+            self._failing = False
+        for listener in list(self._listeners):
+            listener()
+
+    def _failed(self, err: RingPartnerError, event_time: datetime | None) -> None:
+        """Keep the last frame, give up on the event and back off before asking again."""
+        if event_time is not None:
+            self._served_event = event_time
+        delay = self._backoff
+        if isinstance(err, RingPartnerRateLimitError) and err.retry_after:
+            delay = max(delay, err.retry_after)
+        self._retry_at = self._monotonic() + delay
+        self._backoff = min(self._backoff * 2, FAILURE_BACKOFF_MAX.total_seconds())
+        expected = isinstance(
+            err,
+            RingPartnerForbiddenError
+            | RingPartnerMediaNotFoundError
+            | RingPartnerRecordingNotReadyError,
+        )
+        if expected or self._failing:
+            LOGGER.debug(
+                "No still image for %s (%s); next try in %.0f s",
+                self._device_id,
+                type(err).__name__,
+                delay,
+            )
+        else:
+            LOGGER.warning(
+                "Could not download a still image for %s: %s", self._device_id, err
+            )
+            self._failing = True
+
+
+def _linked_at(entry: RingPartnerConfigEntry) -> datetime:
+    """Return the consent boundary; without one, nothing older than now is asked for."""
+    if (raw := entry.data.get(CONF_LINKED_AT)) and (
+        parsed := dt_util.parse_datetime(raw)
+    ):
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt_util.UTC)
+    return dt_util.utcnow()
+
+
+@callback
+def async_get_snapshots(
+    hass: HomeAssistant, entry: RingPartnerConfigEntry, device_id: str
+) -> CameraSnapshots:
+    """Return the camera's shared still-image cache, creating it on first use.
+
+    The camera and the "Last event" image entity of a device share it; it listens to the
+    device's webhook events until the entry unloads.
+    """
+    per_entry = hass.data.setdefault(DATA_SNAPSHOTS, {})
+    if (devices := per_entry.get(entry.entry_id)) is None:
+        devices = per_entry[entry.entry_id] = {}
+
+        @callback
+        def _forget() -> None:
+            per_entry.pop(entry.entry_id, None)
+
+        entry.async_on_unload(_forget)
+    if (snapshots := devices.get(device_id)) is None:
+
+        def _create_task(
+            target: Coroutine[Any, Any, None], name: str
+        ) -> asyncio.Task[None]:
+            return entry.async_create_background_task(hass, target, name)
+
+        snapshots = devices[device_id] = CameraSnapshots(
+            entry.runtime_data.client,
+            device_id,
+            linked_at=_linked_at(entry),
+            create_task=_create_task,
+        )
+        entry.async_on_unload(
+            async_dispatcher_connect(
+                hass, signal_device_event(device_id), snapshots.async_handle_event
+            )
+        )
+    return snapshots

@@ -1,6 +1,6 @@
 """Async client for Ring's Partner API (Amazon Vision API), free of Home Assistant."""
 
-from .auth import AbstractAuth, Response, parse_retry_after
+from .auth import AbstractAuth, Response
 from .client import RingPartnerClient
 from .const import (
     ALL_INCLUDES,
@@ -22,6 +22,7 @@ from .const import (
     VideoCodec,
     WebhookEventType,
 )
+from .errors import parse_retry_after
 from .exceptions import (
     RingPartnerAuthenticationError,
     RingPartnerBadRequestError,

@@ -1,13 +1,14 @@
 """Helpers that read untyped JSON into typed values without trusting its shape."""
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from .exceptions import RingPartnerParseError
 
-type JsonObject = dict[str, object]
+type JsonObject = Mapping[str, object]
 
 
-def as_object(value: object) -> JsonObject:
+def as_object(value: object) -> dict[str, object]:
     """Return value if it is a JSON object, else an empty one."""
     if isinstance(value, dict):
         return {str(key): item for key, item in value.items()}

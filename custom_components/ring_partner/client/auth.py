@@ -4,12 +4,9 @@ from abc import ABC, abstractmethod
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 import json as jsonlib
 import logging
 import random
-import re
 import socket
 import time
 
@@ -17,7 +14,7 @@ import aiohttp
 from multidict import CIMultiDictProxy
 from yarl import URL
 
-from ._json import JsonObject, as_object, opt_str
+from ._json import JsonObject, as_object
 from .const import (
     API_BASE_URL,
     DEFAULT_JSON_MAX_BYTES,
@@ -27,27 +24,16 @@ from .const import (
     RETRY_BACKOFF_BASE,
     RETRY_BACKOFF_MAX,
     RETRY_JITTER,
-    USERS_ME_PATH,
 )
+from .errors import error_for, is_retryable
 from .exceptions import (
     RingPartnerAuthenticationError,
-    RingPartnerBadRequestError,
     RingPartnerConnectionError,
-    RingPartnerDeviceNotFoundError,
     RingPartnerError,
-    RingPartnerForbiddenError,
-    RingPartnerInvalidNonceError,
-    RingPartnerMediaNotFoundError,
     RingPartnerMediaTooLargeError,
-    RingPartnerNotFoundError,
     RingPartnerParseError,
     RingPartnerRateLimitError,
-    RingPartnerRecordingNotReadyError,
-    RingPartnerResponseError,
-    RingPartnerServerError,
     RingPartnerTimeoutError,
-    RingPartnerTimeRangeNotAuthorizedError,
-    RingPartnerUnavailableError,
 )
 from .ratelimit import RateLimiter
 
@@ -57,8 +43,6 @@ _LOGGER = logging.getLogger(__name__)
 _ERROR_BODY_LIMIT = 64 * 1024
 _CHUNK_SIZE = 64 * 1024
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-_RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
-_DEVICE_PATH = re.compile(r"/v1/(history/)?devices/[^/]+")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -216,7 +200,12 @@ class AbstractAuth(ABC):
             else:
                 if response.status < 400:
                     return response
-                failure = _error_for(response, self.relative_path(target))
+                failure = error_for(
+                    response.status,
+                    response.body,
+                    response.headers,
+                    self.relative_path(target),
+                )
                 if (
                     isinstance(failure, RingPartnerAuthenticationError)
                     and authenticated
@@ -234,7 +223,7 @@ class AbstractAuth(ABC):
                         if failure.retry_after is not None
                         else self.backoff_delay(attempt)
                     )
-                elif idempotent and _is_retryable(failure):
+                elif idempotent and is_retryable(failure):
                     delay = self.backoff_delay(attempt)
             if (
                 delay is None
@@ -332,96 +321,3 @@ async def _read_body(
             raise RingPartnerMediaTooLargeError(msg, status=resp.status)
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Parse `Retry-After` as delta seconds or an HTTP date; None if absent/invalid."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except TypeError, ValueError, IndexError:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
-
-def _is_retryable(error: RingPartnerError) -> bool:
-    """Return True for transient server failures worth retrying."""
-    if not isinstance(error, RingPartnerResponseError):
-        return False
-    if error.status not in _RETRYABLE_STATUSES:
-        return False
-    # A 503 "Device Unavailable" means the device is offline: seconds won't fix it.
-    return not (error.status == 503 and error.title == "Device Unavailable")
-
-
-def _error_for(response: Response, path: str) -> RingPartnerResponseError:
-    """Map an error response to the exception tree (house-style §5)."""
-    status = response.status
-    error: JsonObject = {}
-    try:
-        body = jsonlib.loads(response.body) if response.body else {}
-    except UnicodeDecodeError, ValueError:
-        body = {}
-    errors = as_object(body).get("errors")
-    if isinstance(errors, list) and errors:
-        error = as_object(errors[0])
-    title = opt_str(error.get("title"))
-    code = opt_str(error.get("code"))
-    detail = opt_str(error.get("detail"))
-    request_id = opt_str(error.get("id")) or response.request_id
-    label = " ".join(part for part in (title, code) if part) or "error"
-    msg = f"Ring API {status} {label}" + (f": {detail}" if detail else "")
-    kwargs: dict[str, str | None] = {
-        "title": title,
-        "code": code,
-        "detail": detail,
-        "request_id": request_id,
-    }
-    if status == 429:
-        return RingPartnerRateLimitError(
-            msg,
-            status=status,
-            retry_after=parse_retry_after(response.headers.get("Retry-After")),
-            **kwargs,
-        )
-    cls: type[RingPartnerResponseError] = RingPartnerResponseError
-    if status == 400:
-        cls = (
-            RingPartnerInvalidNonceError
-            if title == "Invalid Nonce" or code == "INVALID_NONCE"
-            else RingPartnerBadRequestError
-        )
-    elif status == 401:
-        cls = RingPartnerAuthenticationError
-    elif status == 403:
-        # The Users API answers 403 for a bad token (§2.1); elsewhere 403 is authorization.
-        if path.rstrip("/") == USERS_ME_PATH:
-            cls = RingPartnerAuthenticationError
-        elif code == "TIME_RANGE_NOT_AUTHORIZED":
-            cls = RingPartnerTimeRangeNotAuthorizedError
-        else:
-            cls = RingPartnerForbiddenError
-    elif status == 404:
-        # A device removed from the app answers 404 on all of its endpoints (§3.1).
-        cls = (
-            RingPartnerDeviceNotFoundError
-            if code == "DEVICE_NOT_FOUND" or _DEVICE_PATH.match(path)
-            else RingPartnerNotFoundError
-        )
-    elif status == 416:
-        cls = RingPartnerMediaNotFoundError
-    elif status == 425:
-        cls = RingPartnerRecordingNotReadyError
-    elif status == 503:
-        cls = RingPartnerUnavailableError
-    elif status >= 500:
-        cls = RingPartnerServerError
-    return cls(msg, status=status, **kwargs)

@@ -4,6 +4,7 @@ The other models live in `account`, `events` and `media` and are re-exported her
 callers import every model from `client.models`.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Self
@@ -300,7 +301,7 @@ class Device:
     def from_resource(
         cls,
         resource: JsonObject,
-        included: dict[tuple[str, str], JsonObject] | None = None,
+        included: Mapping[tuple[str, str], JsonObject] | None = None,
     ) -> Self:
         """Build from a `devices` resource, resolving relationships from `included`."""
         attributes = as_object(resource.get("attributes"))

@@ -1,0 +1,176 @@
+"""Shared state of the media package: switches, presigned downloads, clip cache, live footage."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final, Literal
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from simulator.errors import JsonApiError, media_error
+from simulator.ids import iso_seconds
+from simulator.models import Account, Device
+from simulator.state import SimState
+
+from .frames import FrameSource
+from .mp4 import ClipCache
+from .plans import ClipPlan, Download, ImagePlan
+from .requests import MediaProblem
+from .search import Availability, Footage
+
+type LengthHeader = Literal["X-Media-Length", "X-Media-Duration", "both"]
+LENGTH_HEADERS: Final = ("X-Media-Length", "X-Media-Duration", "both")
+
+
+@dataclass(kw_only=True)
+class MediaOptions:
+    """Runtime switches for readings of the docs that disagree (`/_sim/media/config`).
+
+    `clip_length_header`: the clip table names `X-Media-Length`, a best-practices line
+    `X-Media-Duration` (ring-partner-api.md §4.3, §11 item 16). `clip_redirect`: answer clip
+    requests with the 301 that "may occur" and serve the MP4 from the media host.
+    """
+
+    clip_length_header: LengthHeader = "X-Media-Length"
+    clip_redirect: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the switches as JSON."""
+        return {
+            "clip_length_header": self.clip_length_header,
+            "clip_redirect": self.clip_redirect,
+        }
+
+    def update(self, changes: dict[str, Any]) -> None:
+        """Apply validated changes; raise ValueError on unknown keys or bad values."""
+        for key, value in changes.items():
+            if key == "clip_redirect" and isinstance(value, bool):
+                self.clip_redirect = value
+            elif key == "clip_length_header" and value in LENGTH_HEADERS:
+                self.clip_length_header = value
+            else:
+                raise ValueError(f"invalid media setting {key}={value!r}")
+
+
+@dataclass(kw_only=True)
+class MediaContext:
+    """Everything the media handlers share; one per simulator."""
+
+    state: SimState
+    options: MediaOptions = field(default_factory=MediaOptions)
+    clips: ClipCache = field(default_factory=ClipCache)
+    downloads: dict[str, Download] = field(default_factory=dict)
+    live_footage: Callable[[Device], list[Footage]] = field(default=lambda _device: [])
+
+    def footage(self, device: Device) -> list[Footage]:
+        """Return the device's footage: stored recordings plus live sessions in progress."""
+        stored = [
+            Footage(r.start_ms, r.end_ms, r.event_id)
+            for r in self.state.recordings(device)
+        ]
+        return stored + self.live_footage(device)
+
+    def availability(self, account: Account) -> Availability:
+        """Return the served limits for an account: consent and processing latency."""
+        now = self.state.now_ms()
+        consent = self.state.consent_time(account)
+        delay_ms = int(
+            self.state.config.scaled(self.state.config.recording_not_ready_s) * 1000
+        )
+        return Availability(
+            consent_ms=consent if consent is not None else now + 1,
+            now_ms=now,
+            ready_until_ms=now - delay_ms,
+        )
+
+    def error(self, problem: MediaProblem, request_id: str) -> JsonApiError:
+        """Return the media-style JSON:API error for a refused request."""
+        return media_error(
+            problem.status,
+            problem.code,
+            problem.detail,
+            request_id=request_id,
+            timestamp=iso_seconds(self.state.now_ms()),
+            pointer=problem.pointer,
+            headers={"X-Request-ID": request_id},
+        )
+
+    def presign(
+        self,
+        device: Device,
+        plan: ImagePlan | ClipPlan,
+        *,
+        request_id: str,
+        event_ids: tuple[str, ...],
+    ) -> str:
+        """Store a download and return its presigned-style URL on the media host (§4.4)."""
+        now = self.state.now_ms()
+        self.downloads = {
+            key: item for key, item in self.downloads.items() if item.expires_ms > now
+        }
+        lifetime = self.state.config.media_url_lifetime_s
+        download = Download(
+            token=self.state.ids.token(32),
+            req_type="image_download"
+            if isinstance(plan, ImagePlan)
+            else "video_download",
+            req_id=request_id,
+            amz_date=datetime.fromtimestamp(now / 1000, tz=UTC).strftime(
+                "%Y%m%dT%H%M%SZ"
+            ),
+            expires_s=lifetime,
+            expires_ms=now + lifetime * 1000,
+            device_id=device.id,
+            event_ids=event_ids,
+            plan=plan,
+        )
+        self.downloads[download.token] = download
+        query = {
+            "security_token": download.token,
+            "req_type": download.req_type,
+            "req_id": download.req_id,
+            "X-Amz-Date": download.amz_date,
+            "X-Amz-Expires": str(download.expires_s),
+        }
+        return f"{self.state.media_url}{DOWNLOAD_PATH}?{urlencode(query)}"
+
+    def authorize(
+        self, request: web.Request, request_id: str
+    ) -> tuple[Account, Device]:
+        """Return the bearer's account and the path's device; media-style 401/404."""
+        try:
+            account = self.state.authenticate(request, media=True)
+            device = self.state.device_for(
+                account, request.match_info["device_id"], media=True
+            )
+        except JsonApiError as err:
+            if err.code is not None:
+                err.error_id = request_id
+            err.headers["X-Request-ID"] = request_id
+            raise
+        return account, device
+
+    def source(self, device: Device) -> FrameSource:
+        """Return the frame source (name and watermark) of a device."""
+        return FrameSource(device_id=device.id, device_name=device.name)
+
+
+DOWNLOAD_PATH: Final = "/v1/download"
+MEDIA_CONTEXT: Final = web.AppKey("ring_partner_media", MediaContext)
+
+
+def media_context(request: web.Request) -> MediaContext:
+    """Return the media context of the application handling a request."""
+    return request.app[MEDIA_CONTEXT]
+
+
+def check_consent(limits: Availability, instant_ms: int, pointer: str) -> None:
+    """Refuse media from before the user's consent (403 `TIME_RANGE_NOT_AUTHORIZED`)."""
+    if instant_ms < limits.consent_ms:
+        raise MediaProblem(
+            403,
+            "TIME_RANGE_NOT_AUTHORIZED",
+            "The requested time range precedes the user's consent for this app",
+            pointer,
+        )

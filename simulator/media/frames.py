@@ -1,0 +1,155 @@
+"""Synthetic camera frames for the simulator's images, clips and live video.
+
+Every frame shows a moving pattern, the device name and the capture time, plus the
+watermark Ring burns into all partner media since 2026-06-08 (ring-partner-api.md §4):
+a Ring logo top-left and the device id, app name and timestamp top-right.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+import io
+import math
+from typing import Final, Literal
+
+from PIL import Image, ImageDraw, ImageFont
+
+type ImageFormat = Literal["jpeg", "png"]
+
+DEFAULT_WIDTH: Final = 1280
+DEFAULT_HEIGHT: Final = 720
+MAX_WIDTH: Final = 1920  # §4.4 image_options.resolution.width 1-1920
+MAX_HEIGHT: Final = 1080  # §4.4 image_options.resolution.height 1-1080
+DEFAULT_APP_NAME: Final = "Ring Partner Simulator"
+
+_PATTERN_PERIOD_MS: Final = 4000
+_RING_BLUE: Final = (21, 138, 224)
+_WHITE: Final = (255, 255, 255)
+_BLACK: Final = (0, 0, 0)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FrameSource:
+    """Describe the camera whose frames are drawn."""
+
+    device_id: str
+    device_name: str
+    app_name: str = DEFAULT_APP_NAME
+
+
+@lru_cache(maxsize=32)
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """Return the bundled font at a pixel size (cached: loading is the slow part)."""
+    return ImageFont.load_default(size=max(size, 6))
+
+
+def format_capture_time(at_ms: int) -> str:
+    """Format an epoch-ms instant as the UTC clock printed on frames."""
+    moment = datetime.fromtimestamp(at_ms / 1000, tz=UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{at_ms % 1000:03d} UTC"
+
+
+def _background(width: int, height: int, at_ms: int) -> Image.Image:
+    """Draw the moving pattern: a hue-shifting backdrop, stripes and a sweeping box."""
+    phase = (at_ms % _PATTERN_PERIOD_MS) / _PATTERN_PERIOD_MS
+    angle = phase * 2 * math.pi
+    base = (
+        int(70 + 50 * math.sin(angle)),
+        int(90 + 50 * math.sin(angle + 2.1)),
+        int(110 + 50 * math.sin(angle + 4.2)),
+    )
+    image = Image.new("RGB", (width, height), base)
+    draw = ImageDraw.Draw(image)
+    stripe = max(width // 16, 2)
+    offset = int(phase * 2 * stripe)
+    for x in range(-2 * stripe + offset, width, 2 * stripe):
+        draw.rectangle((x, height * 3 // 4, x + stripe - 1, height - 1), fill=_BLACK)
+    box = max(min(width, height) // 5, 2)
+    left = int(phase * max(width - box, 1))
+    top = int((height - box) / 2 * (1 + 0.6 * math.sin(angle)))
+    draw.rectangle((left, top, left + box - 1, top + box - 1), fill=_RING_BLUE)
+    return image
+
+
+def _text(
+    draw: ImageDraw.ImageDraw,
+    position: tuple[float, float],
+    text: str,
+    font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
+) -> None:
+    """Draw white text on a black box (a box is far cheaper than a text stroke)."""
+    left, top, right, bottom = draw.textbbox(position, text, font=font)
+    draw.rectangle((left - 2, top - 2, right + 2, bottom + 2), fill=_BLACK)
+    draw.text(position, text, font=font, fill=_WHITE)
+
+
+def _watermark(
+    draw: ImageDraw.ImageDraw, source: FrameSource, width: int, at_ms: int, scale: int
+) -> None:
+    """Burn Ring's watermark: logo top-left; device id, app name and time top-right."""
+    margin = max(scale // 2, 1)
+    logo_font = _font(scale * 2)
+    draw.rounded_rectangle(
+        (margin, margin, margin + scale * 5, margin + scale * 3),
+        radius=max(scale // 2, 1),
+        fill=_RING_BLUE,
+    )
+    draw.text(
+        (margin + scale // 2, margin + scale // 2), "ring", font=logo_font, fill=_WHITE
+    )
+    stamp = datetime.fromtimestamp(at_ms // 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    small = _font(scale)
+    for row, line in enumerate((source.device_id, source.app_name, stamp)):
+        text_width = draw.textlength(line, font=small)
+        position = (width - margin - text_width, margin + row * (scale + margin))
+        _text(draw, position, line, small)
+
+
+def render_frame(
+    source: FrameSource,
+    *,
+    at_ms: int,
+    width: int,
+    height: int,
+    label: str | None = None,
+) -> Image.Image:
+    """Render the RGB frame a camera would have captured at an epoch-ms instant."""
+    image = _background(width, height, at_ms)
+    draw = ImageDraw.Draw(image)
+    scale = max(height // 36, 4)
+    _watermark(draw, source, width, at_ms, scale)
+    big = _font(scale * 3)
+    middle = height // 2 - scale * 3
+    _text(draw, (scale, middle), source.device_name, big)
+    _text(
+        draw, (scale, middle + scale * 4), format_capture_time(at_ms), _font(scale * 2)
+    )
+    if label:
+        _text(draw, (scale, middle + scale * 7), label, _font(scale))
+    return image
+
+
+def encode_image(image: Image.Image, image_format: ImageFormat) -> bytes:
+    """Encode a frame as JPEG or PNG bytes."""
+    buffer = io.BytesIO()
+    if image_format == "png":
+        image.save(buffer, format="PNG", compress_level=1)
+    else:
+        image.save(buffer, format="JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def render_image(
+    source: FrameSource,
+    *,
+    at_ms: int,
+    width: int,
+    height: int,
+    image_format: ImageFormat,
+    label: str | None = None,
+) -> bytes:
+    """Render and encode one still image."""
+    return encode_image(
+        render_frame(source, at_ms=at_ms, width=width, height=height, label=label),
+        image_format,
+    )

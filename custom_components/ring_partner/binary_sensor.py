@@ -2,6 +2,8 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import override
 
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
@@ -9,13 +11,22 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntityDescription,
 )
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_call_later
 
-from .client import Device
+from .client import Device, WebhookEvent, WebhookEventType
+from .const import (
+    CONF_DING_HOLD,
+    CONF_MOTION_HOLD,
+    DEFAULT_DING_HOLD,
+    DEFAULT_MOTION_HOLD,
+)
 from .coordinator import RingPartnerConfigEntry, RingPartnerDataUpdateCoordinator
 from .entity import RingPartnerEntity, async_add_device_entities
+from .push import RingPartnerPushEntity, async_is_doorbell, signal_doorbell_found
 
 PARALLEL_UPDATES = 0
 
@@ -39,6 +50,41 @@ BINARY_SENSORS: tuple[RingPartnerBinarySensorEntityDescription, ...] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class RingPartnerEventBinarySensorEntityDescription(BinarySensorEntityDescription):
+    """Describe a momentary binary sensor: on at a webhook event, off after a hold time."""
+
+    webhook_type: WebhookEventType
+    hold_option: str
+    default_hold: timedelta
+    exists_fn: Callable[[Device], bool] = lambda _: True
+    doorbell: bool = False
+
+
+# Ring sends no "cleared" event, so these stay on for a hold time from the options.
+EVENT_BINARY_SENSORS: tuple[RingPartnerEventBinarySensorEntityDescription, ...] = (
+    RingPartnerEventBinarySensorEntityDescription(
+        key="motion",
+        device_class=BinarySensorDeviceClass.MOTION,
+        webhook_type=WebhookEventType.MOTION_DETECTED,
+        hold_option=CONF_MOTION_HOLD,
+        default_hold=DEFAULT_MOTION_HOLD,
+        exists_fn=lambda device: bool(
+            device.capabilities and device.capabilities.motion_detection
+        ),
+    ),
+    RingPartnerEventBinarySensorEntityDescription(
+        key="ding",
+        translation_key="ding",
+        device_class=BinarySensorDeviceClass.OCCUPANCY,
+        webhook_type=WebhookEventType.BUTTON_PRESS,
+        hold_option=CONF_DING_HOLD,
+        default_hold=DEFAULT_DING_HOLD,
+        doorbell=True,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: RingPartnerConfigEntry,
@@ -48,13 +94,39 @@ async def async_setup_entry(
     coordinator = entry.runtime_data.coordinator
 
     def _entities(device: Device) -> list[Entity]:
-        return [
+        entities: list[Entity] = [
             RingPartnerBinarySensorEntity(coordinator, device.id, description)
             for description in BINARY_SENSORS
             if description.exists_fn(device)
         ]
+        entities.extend(
+            RingPartnerEventBinarySensorEntity(coordinator, device.id, description)
+            for description in EVENT_BINARY_SENSORS
+            if (
+                async_is_doorbell(hass, entry, device)
+                if description.doorbell
+                else description.exists_fn(device)
+            )
+        )
+        return entities
 
     async_add_device_entities(entry, async_add_entities, _entities)
+
+    @callback
+    def _doorbell_found(device_id: str, event: WebhookEvent) -> None:
+        async_add_entities(
+            RingPartnerEventBinarySensorEntity(
+                coordinator, device_id, description, event
+            )
+            for description in EVENT_BINARY_SENSORS
+            if description.doorbell
+        )
+
+    entry.async_on_unload(
+        async_dispatcher_connect(
+            hass, signal_doorbell_found(entry.entry_id), _doorbell_found
+        )
+    )
 
 
 class RingPartnerBinarySensorEntity(RingPartnerEntity, BinarySensorEntity):
@@ -76,3 +148,69 @@ class RingPartnerBinarySensorEntity(RingPartnerEntity, BinarySensorEntity):
     def is_on(self) -> bool | None:
         """Return the sensor's value."""
         return self.entity_description.value_fn(self.device)
+
+
+class RingPartnerEventBinarySensorEntity(RingPartnerPushEntity, BinarySensorEntity):
+    """Motion or ringing: on at the event, off after the hold time; a new event extends it.
+
+    Not restored: after a restart the sensor is off, as no event is in progress any more.
+    """
+
+    entity_description: RingPartnerEventBinarySensorEntityDescription
+    _attr_is_on = False
+    _unsub_hold: CALLBACK_TYPE | None = None
+
+    def __init__(
+        self,
+        coordinator: RingPartnerDataUpdateCoordinator,
+        device_id: str,
+        description: RingPartnerEventBinarySensorEntityDescription,
+        initial_event: WebhookEvent | None = None,
+    ) -> None:
+        """Initialize the sensor."""
+        super().__init__(
+            coordinator,
+            device_id,
+            description.key,
+            description.webhook_type,
+            initial_event,
+        )
+        self.entity_description = description
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Listen for events; cancel the hold timer on removal."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._async_cancel_hold)
+
+    @property
+    def _hold(self) -> timedelta:
+        """Return the hold time from the options."""
+        description = self.entity_description
+        seconds = self.coordinator.config_entry.options.get(description.hold_option)
+        return (
+            description.default_hold if seconds is None else timedelta(seconds=seconds)
+        )
+
+    @override
+    @callback
+    def _async_handle_event(self, event: WebhookEvent) -> None:
+        """Turn on, and (re)start the hold timer."""
+        self._async_cancel_hold()
+        self._attr_is_on = True
+        self._unsub_hold = async_call_later(self.hass, self._hold, self._async_release)
+        self.async_write_ha_state()
+
+    @callback
+    def _async_release(self, _now: datetime) -> None:
+        """Turn off once the hold time has passed."""
+        self._unsub_hold = None
+        self._attr_is_on = False
+        self.async_write_ha_state()
+
+    @callback
+    def _async_cancel_hold(self) -> None:
+        """Cancel a running hold timer."""
+        if self._unsub_hold is not None:
+            self._unsub_hold()
+            self._unsub_hold = None

@@ -1,0 +1,329 @@
+"""Support for Ring Partner cameras: WebRTC live view over WHEP and still images."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any, Final, override
+
+from webrtc_models import RTCIceCandidateInit
+
+from homeassistant.components.camera import (
+    Camera,
+    CameraEntityFeature,
+    WebRTCAnswer,
+    WebRTCSendMessage,
+)
+from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_call_later
+
+from .client import (
+    Device,
+    RingPartnerAuthenticationError,
+    RingPartnerBadRequestError,
+    RingPartnerError,
+    RingPartnerForbiddenError,
+    RingPartnerNotFoundError,
+    RingPartnerRateLimitError,
+    RingPartnerUnavailableError,
+    WhepSession,
+)
+from .const import DOMAIN, LOGGER
+from .coordinator import RingPartnerConfigEntry, RingPartnerDataUpdateCoordinator
+from .entity import RingPartnerEntity, async_add_device_entities
+from .snapshot import CameraSnapshots, async_get_snapshots
+from .webrtc import (
+    CandidateCollector,
+    count_candidates,
+    force_recvonly,
+    merge_candidates,
+    offer_is_complete,
+)
+
+PARALLEL_UPDATES = 0
+
+# Gathering window for trickled candidates (Ring takes no trickle ICE, §4.1). Browsers report
+# host candidates within milliseconds and STUN candidates within a few hundred; 300 ms
+# without a new one means gathering is as good as over. The cap bounds what a slow STUN or
+# TURN server can add to the time to first frame.
+CANDIDATE_QUIET_GAP: Final = 0.3
+CANDIDATE_GATHER_CAP: Final = 2.0
+# Ring ends live views after 30 s on battery and 60 s on line power (§4.1), but exposes no
+# power source (§11 item 10): a `battery_status` capability is the only hint, and absent it
+# the longer cap is assumed. The timer only closes bookkeeping Ring has ended anyway, so
+# guessing long never cuts a view short; guessing short could.
+WHEP_CAP_BATTERY: Final = timedelta(seconds=30)
+WHEP_CAP_LINE_POWER: Final = timedelta(seconds=60)
+
+ATTR_IMAGE_CAPTURED_AT: Final = "image_captured_at"
+ATTR_IMAGE_ORIGIN: Final = "image_origin"
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: RingPartnerConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up a camera for every device with video, now and as devices appear."""
+    coordinator = entry.runtime_data.coordinator
+
+    def _entities(device: Device) -> list[Entity]:
+        if device.capabilities is None or not device.capabilities.has_video:
+            return []
+        snapshots = async_get_snapshots(hass, entry, device.id)
+        return [RingPartnerCamera(coordinator, device.id, snapshots)]
+
+    async_add_device_entities(entry, async_add_entities, _entities)
+
+
+def live_view_cap(device: Device) -> timedelta:
+    """Return how long Ring keeps this device's live view open."""
+    if device.capabilities is not None and device.capabilities.battery_status:
+        return WHEP_CAP_BATTERY
+    return WHEP_CAP_LINE_POWER
+
+
+def live_view_error(err: RingPartnerError) -> HomeAssistantError:
+    """Translate a failed WHEP request for the frontend."""
+    key, placeholders = "communication_error", {"error": str(err)}
+    if isinstance(err, RingPartnerUnavailableError):
+        key, placeholders = "device_offline", {}
+    elif isinstance(err, RingPartnerAuthenticationError):
+        key, placeholders = "authentication_error", {}
+    elif isinstance(err, RingPartnerForbiddenError):
+        key, placeholders = "live_view_forbidden", {}
+    elif isinstance(err, RingPartnerNotFoundError):
+        key, placeholders = "device_not_found", {}
+    elif isinstance(err, RingPartnerRateLimitError):
+        key, placeholders = "rate_limited", {}
+    elif isinstance(err, RingPartnerBadRequestError):
+        key, placeholders = "live_view_rejected", {"error": err.detail or str(err)}
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders or None,
+    )
+
+
+@dataclass(slots=True)
+class _LiveView:
+    """One browser's live view: gathering, then an open WHEP session."""
+
+    collector: CandidateCollector | None = None
+    whep: WhepSession | None = None
+    cancel_cap: CALLBACK_TYPE | None = None
+
+
+class RingPartnerCamera(RingPartnerEntity, Camera):
+    """A Ring camera or doorbell with native WebRTC live view."""
+
+    _attr_name = None
+    _attr_translation_key = "camera"
+    _attr_brand = "Ring"
+    _attr_supported_features = CameraEntityFeature.STREAM
+
+    def __init__(
+        self,
+        coordinator: RingPartnerDataUpdateCoordinator,
+        device_id: str,
+        snapshots: CameraSnapshots,
+    ) -> None:
+        """Initialize the camera of a device."""
+        super().__init__(coordinator, device_id, "camera")
+        # CoordinatorEntity does not chain __init__, so Camera's state needs its own call.
+        Camera.__init__(self)
+        self._snapshots = snapshots
+        self._live_views: dict[str, _LiveView] = {}
+        self._image_attributes = self._current_image_attributes()
+        self._update_motion_detection()
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Say when the still was captured and how, so nobody takes it for live."""
+        return self._image_attributes
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Follow new stills (events, cache refreshes) in the state attributes."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._snapshots.async_add_listener(self._handle_new_image))
+
+    @callback
+    def _handle_new_image(self) -> None:
+        """Write state when the still's capture time or origin changed."""
+        attributes = self._current_image_attributes()
+        if attributes != self._image_attributes:
+            self._image_attributes = attributes
+            self.async_write_ha_state()
+
+    def _current_image_attributes(self) -> dict[str, Any]:
+        """Return capture time and origin of the cached still."""
+        image = self._snapshots.image
+        captured: datetime | None = image.captured_at if image else None
+        return {
+            ATTR_IMAGE_CAPTURED_AT: captured.isoformat() if captured else None,
+            ATTR_IMAGE_ORIGIN: str(image.origin) if image else None,
+        }
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        """Refresh motion detection from the polled configuration."""
+        if self.device_id in self.coordinator.data:
+            self._update_motion_detection()
+        super()._handle_coordinator_update()
+
+    def _update_motion_detection(self) -> None:
+        """Mirror the device's motion detection setting."""
+        configurations = self.device.configurations
+        self._attr_motion_detection_enabled = bool(
+            configurations and configurations.motion_detection_enabled
+        )
+
+    @override
+    async def async_camera_image(
+        self, width: int | None = None, height: int | None = None
+    ) -> bytes | None:
+        """Return the latest existing frame; Ring cannot capture one on request."""
+        image = await self._snapshots.async_image(width, height)
+        if image is None:
+            return None
+        self.content_type = image.content_type
+        return image.content
+
+    @override
+    async def async_handle_async_webrtc_offer(
+        self, offer_sdp: str, session_id: str, send_message: WebRTCSendMessage
+    ) -> None:
+        """Complete the browser's offer, POST it to Ring's WHEP endpoint, relay the answer."""
+        offer = force_recvonly(offer_sdp)
+        view = _LiveView()
+        # Registered before the first await: the browser learns the session id from the
+        # same websocket and may trickle candidates from then on.
+        self._live_views[session_id] = view
+        try:
+            whep = await self._async_open(offer, view)
+        except BaseException:
+            if self._live_views.get(session_id) is view:
+                self._live_views.pop(session_id)
+            raise
+        if whep is None:
+            return
+        if self._live_views.get(session_id) is not view:
+            # Closed while Ring was answering: end the session Ring just opened.
+            await self._async_delete(whep)
+            return
+        view.whep = whep
+        view.cancel_cap = async_call_later(
+            self.hass,
+            live_view_cap(self.device),
+            HassJob(
+                partial(self._async_cap_reached, session_id), cancel_on_shutdown=True
+            ),
+        )
+        self._set_streaming()
+        send_message(WebRTCAnswer(whep.answer_sdp))
+
+    async def _async_open(self, offer: str, view: _LiveView) -> WhepSession | None:
+        """Gather trickled candidates unless the offer is complete, then POST it."""
+        if not offer_is_complete(offer):
+            view.collector = CandidateCollector(
+                quiet=CANDIDATE_QUIET_GAP,
+                cap=CANDIDATE_GATHER_CAP,
+                have_candidates=count_candidates(offer) > 0,
+            )
+            candidates = await view.collector.collect()
+            if view.collector.aborted:
+                return None
+            offer = merge_candidates(offer, candidates)
+            LOGGER.debug(
+                "Live view of %s: %d trickled candidates merged into the offer",
+                self.device_id,
+                len(candidates),
+            )
+        try:
+            return await self.coordinator.client.create_whep_session(
+                self.device_id, offer
+            )
+        except RingPartnerError as err:
+            if isinstance(err, RingPartnerAuthenticationError):
+                self.hass.config_entries.async_schedule_reload(
+                    self.coordinator.config_entry.entry_id
+                )
+            raise live_view_error(err) from err
+
+    @override
+    async def async_on_webrtc_candidate(
+        self, session_id: str, candidate: RTCIceCandidateInit
+    ) -> None:
+        """Collect a trickled candidate while its offer is still being gathered."""
+        view = self._live_views.get(session_id)
+        if view is None or view.collector is None or not view.collector.add(candidate):
+            LOGGER.debug(
+                "Dropping an ICE candidate for %s: its offer already went to Ring,"
+                " which takes no trickle ICE",
+                self.device_id,
+            )
+
+    @callback
+    @override
+    def close_webrtc_session(self, session_id: str) -> None:
+        """Close a live view: stop gathering, cancel its timer, DELETE it at Ring."""
+        if (whep := self._pop_live_view(session_id)) is not None:
+            self.hass.async_create_task(
+                self._async_delete(whep), f"{DOMAIN} close live view"
+            )
+        super().close_webrtc_session(session_id)
+
+    @callback
+    def _async_cap_reached(self, session_id: str, _now: datetime) -> None:
+        """Forget a live view Ring has ended at its cap; DELETE it to be sure."""
+        view = self._live_views.get(session_id)
+        if view is not None:
+            view.cancel_cap = None
+        self.close_webrtc_session(session_id)
+
+    def _pop_live_view(
+        self, session_id: str, *, write_state: bool = True
+    ) -> WhepSession | None:
+        """Drop a live view's bookkeeping; return its WHEP session if one was open."""
+        view = self._live_views.pop(session_id, None)
+        if view is None:
+            return None
+        if view.collector is not None and view.collector.is_open:
+            view.collector.abort()
+        if view.cancel_cap is not None:
+            view.cancel_cap()
+        if write_state:
+            self._set_streaming()
+        return view.whep
+
+    @callback
+    def _set_streaming(self) -> None:
+        """Show the camera as streaming while any live view is open."""
+        streaming = any(view.whep for view in self._live_views.values())
+        if streaming != self._attr_is_streaming:
+            self._attr_is_streaming = streaming
+            self.async_write_ha_state()
+
+    async def _async_delete(self, whep: WhepSession) -> None:
+        """DELETE a WHEP session; failures only mean Ring ends it at the cap instead."""
+        try:
+            await self.coordinator.client.delete_whep_session(whep)
+        except RingPartnerError as err:
+            LOGGER.debug("Could not close a live view of %s: %s", self.device_id, err)
+
+    @override
+    async def async_will_remove_from_hass(self) -> None:
+        """Close every live view when the entity goes (unload, removal)."""
+        await super().async_will_remove_from_hass()
+        sessions = [
+            whep
+            for session_id in list(self._live_views)
+            if (whep := self._pop_live_view(session_id, write_state=False)) is not None
+        ]
+        for whep in sessions:
+            await self._async_delete(whep)

@@ -1,0 +1,78 @@
+"""Image entities for Ring cameras: the frame of the latest motion or ding event."""
+
+from typing import override
+
+from homeassistant.components.image import ImageEntity
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .client import Device
+from .coordinator import RingPartnerConfigEntry, RingPartnerDataUpdateCoordinator
+from .entity import RingPartnerEntity, async_add_device_entities
+from .snapshot import CameraSnapshots, async_get_snapshots
+
+PARALLEL_UPDATES = 0
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: RingPartnerConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up a "Last event" image for every device with video."""
+    coordinator = entry.runtime_data.coordinator
+
+    def _entities(device: Device) -> list[Entity]:
+        if device.capabilities is None or not device.capabilities.has_video:
+            return []
+        snapshots = async_get_snapshots(hass, entry, device.id)
+        return [RingPartnerLastEventImage(hass, coordinator, device.id, snapshots)]
+
+    async_add_device_entities(entry, async_add_entities, _entities)
+
+
+class RingPartnerLastEventImage(RingPartnerEntity, ImageEntity):
+    """The frame Ring recorded at the latest motion or ding, for notifications."""
+
+    _attr_translation_key = "last_event"
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        coordinator: RingPartnerDataUpdateCoordinator,
+        device_id: str,
+        snapshots: CameraSnapshots,
+    ) -> None:
+        """Initialize the image of a device's latest event."""
+        super().__init__(coordinator, device_id, "last_event")
+        # CoordinatorEntity does not chain __init__, so ImageEntity needs its own call.
+        ImageEntity.__init__(self, hass)
+        self._snapshots = snapshots
+        self._sync()
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Follow the frames fetched after each event."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._snapshots.async_add_listener(self._handle_new_image))
+
+    @callback
+    def _handle_new_image(self) -> None:
+        """Write state when a newer event's frame arrived."""
+        if self._snapshots.last_event_time != self._attr_image_last_updated:
+            self._sync()
+            self.async_write_ha_state()
+
+    def _sync(self) -> None:
+        """Copy the event time and content type of the latest event frame."""
+        image = self._snapshots.last_event_image
+        self._attr_image_last_updated = self._snapshots.last_event_time
+        if image is not None:
+            self._attr_content_type = image.content_type
+
+    @override
+    async def async_image(self) -> bytes | None:
+        """Return the latest event's frame, if one was fetched since startup."""
+        image = self._snapshots.last_event_image
+        return image.content if image is not None else None

@@ -1,0 +1,446 @@
+"""Tests for the camera: WebRTC over the simulator's WHEP, errors, teardown, stills."""
+
+import asyncio
+from collections.abc import AsyncGenerator
+from datetime import timedelta
+import time
+from typing import Any
+from unittest.mock import patch
+
+from aiortc import RTCPeerConnection
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
+
+from custom_components.ring_partner import camera as camera_module
+from custom_components.ring_partner.camera import live_view_cap
+from custom_components.ring_partner.client import (
+    Device,
+    DeviceCapabilities,
+    RingPartnerAuthenticationError,
+    RingPartnerBadRequestError,
+    RingPartnerDeviceNotFoundError,
+    RingPartnerForbiddenError,
+    RingPartnerRateLimitError,
+    RingPartnerServerError,
+    RingPartnerUnavailableError,
+    VideoCapability,
+)
+from custom_components.ring_partner.webrtc import count_candidates
+from homeassistant.components.camera import CameraState
+from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import entity_registry as er
+from simulator.media.stream import ensure_loopback_candidates
+from simulator.scenario import BACKYARD_ID, FRONT_DOOR_ID
+
+from .conftest import SimControl
+
+FRONT_DOOR = "camera.front_door"
+GARAGE = "camera.garage"
+
+pytestmark = pytest.mark.usefixtures("socket_enabled", "init_integration")
+
+
+async def browser_offer(
+    *, direction: str = "recvonly", audio: bool = False
+) -> tuple[RTCPeerConnection, str, list[dict[str, Any]]]:
+    """Make an offer as a browser's first local description: the candidates cut out.
+
+    Returns the peer, the offer without candidates (what the frontend sends first) and the
+    candidates as the frontend trickles them (candidate, sdpMid, sdpMLineIndex).
+    """
+    ensure_loopback_candidates()
+    pc = RTCPeerConnection()
+    if audio:
+        pc.addTransceiver("audio", direction=direction)
+    pc.addTransceiver("video", direction=direction)
+    await pc.setLocalDescription(await pc.createOffer())
+    lines = pc.localDescription.sdp.split("\r\n")
+    kept: list[str] = []
+    candidates: list[dict[str, Any]] = []
+    index, mid = -1, None
+    for line in lines:
+        if line.startswith("m="):
+            index += 1
+            mid = None
+        elif line.startswith("a=mid:"):
+            mid = line.removeprefix("a=mid:")
+        if line.startswith("a=candidate:"):
+            candidates.append(
+                {
+                    "candidate": line.removeprefix("a="),
+                    "sdpMid": mid,
+                    "sdpMLineIndex": index,
+                }
+            )
+            continue
+        if line == "a=end-of-candidates":
+            continue
+        kept.append(line)
+    assert candidates
+    return pc, "\r\n".join(kept), candidates
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> State:
+    """Return an entity's state, which must exist."""
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return state
+
+
+async def start_offer(ws: Any, entity_id: str, offer: str) -> tuple[int, str]:
+    """Send camera/webrtc/offer; return the subscription id and the session id."""
+    await ws.send_json_auto_id(
+        {"type": "camera/webrtc/offer", "entity_id": entity_id, "offer": offer}
+    )
+    result = await ws.receive_json()
+    assert result["success"], result
+    event = await ws.receive_json()
+    assert event["event"]["type"] == "session"
+    return result["id"], event["event"]["session_id"]
+
+
+async def next_event(ws: Any, subscription: int) -> dict[str, Any]:
+    """Return the next event of a subscription, skipping command results."""
+    while True:
+        message = await asyncio.wait_for(ws.receive_json(), 10)
+        if message["type"] == "event" and message["id"] == subscription:
+            event: dict[str, Any] = message["event"]
+            return event
+        assert message["type"] == "result", message
+        assert message["success"], message
+
+
+async def whep_sessions(sim_control: SimControl) -> list[dict[str, Any]]:
+    """Return the simulator's WHEP sessions."""
+    sessions: list[dict[str, Any]] = await sim_control.call("GET", "whep/sessions")
+    return sessions
+
+
+@pytest.fixture
+async def peers() -> AsyncGenerator[list[RTCPeerConnection]]:
+    """Close the test's browser peers at the end."""
+    created: list[RTCPeerConnection] = []
+    yield created
+    for pc in created:
+        await pc.close()
+
+
+async def test_capabilities(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator
+) -> None:
+    """Cameras offer WebRTC only, and Ring hands out no ICE servers of its own."""
+    ws = await hass_ws_client(hass)
+    await ws.send_json_auto_id({"type": "camera/capabilities", "entity_id": FRONT_DOOR})
+    result = await ws.receive_json()
+    assert result["result"]["frontend_stream_types"] == ["web_rtc"]
+    await ws.send_json_auto_id(
+        {"type": "camera/webrtc/get_client_config", "entity_id": FRONT_DOOR}
+    )
+    config = (await ws.receive_json())["result"]
+    assert "dataChannel" not in config
+    assert state_of(hass, FRONT_DOOR).state == CameraState.IDLE
+    assert hass.states.get("camera.hallway_chime") is None
+
+
+async def test_trickled_offer_reaches_ring_complete(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    sim_control: SimControl,
+    peers: list[RTCPeerConnection],
+) -> None:
+    """Offer without candidates, then trickle: Ring gets one complete recvonly offer."""
+    pc, offer, candidates = await browser_offer(audio=True)
+    peers.append(pc)
+    assert count_candidates(offer) == 0
+    ws = await hass_ws_client(hass)
+    subscription, session_id = await start_offer(ws, FRONT_DOOR, offer)
+    for candidate in candidates:
+        await ws.send_json_auto_id(
+            {
+                "type": "camera/webrtc/candidate",
+                "entity_id": FRONT_DOOR,
+                "session_id": session_id,
+                "candidate": candidate,
+            }
+        )
+    answer = await next_event(ws, subscription)
+    assert answer["type"] == "answer", answer
+    assert answer["answer"].startswith("v=0")
+
+    (session,) = await whep_sessions(sim_control)
+    assert session["device_id"] == FRONT_DOOR_ID
+    received = session["offer_sdp"]
+    assert count_candidates(received) == len(candidates)
+    for candidate in candidates:
+        assert f"a={candidate['candidate']}" in received
+    assert received.count("a=end-of-candidates") == 2
+    assert received.count("a=recvonly") == 2
+    assert state_of(hass, FRONT_DOOR).state == CameraState.STREAMING
+
+    # A candidate after the offer went out is dropped without an error.
+    await ws.send_json_auto_id(
+        {
+            "type": "camera/webrtc/candidate",
+            "entity_id": FRONT_DOOR,
+            "session_id": session_id,
+            "candidate": candidates[0],
+        }
+    )
+    assert (await ws.receive_json())["success"]
+
+    await ws.send_json_auto_id(
+        {"type": "unsubscribe_events", "subscription": subscription}
+    )
+    assert (await ws.receive_json())["success"]
+    await hass.async_block_till_done()
+    (session,) = await whep_sessions(sim_control)
+    assert session["deleted"] is True
+    assert state_of(hass, FRONT_DOOR).state == CameraState.IDLE
+
+
+async def test_sendrecv_offer_made_recvonly_and_sent_at_once(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    sim_control: SimControl,
+    peers: list[RTCPeerConnection],
+) -> None:
+    """A complete sendrecv offer goes to Ring at once, as recvonly."""
+    pc = RTCPeerConnection()
+    peers.append(pc)
+    pc.addTransceiver("video", direction="sendrecv")
+    await pc.setLocalDescription(await pc.createOffer())
+    offer = pc.localDescription.sdp
+    assert "a=sendrecv" in offer
+    assert "a=end-of-candidates" in offer
+    ws = await hass_ws_client(hass)
+    # A gathering window would take ten seconds here; a complete offer skips it.
+    with (
+        patch.object(camera_module, "CANDIDATE_QUIET_GAP", 10.0),
+        patch.object(camera_module, "CANDIDATE_GATHER_CAP", 10.0),
+    ):
+        started = time.monotonic()
+        subscription, _ = await start_offer(ws, FRONT_DOOR, offer)
+        answer = await next_event(ws, subscription)
+    assert answer["type"] == "answer", answer
+    assert time.monotonic() - started < 5
+    (session,) = await whep_sessions(sim_control)
+    assert "a=sendrecv" not in session["offer_sdp"]
+    assert "a=recvonly" in session["offer_sdp"]
+
+
+async def test_offline_device(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    sim_control: SimControl,
+    peers: list[RTCPeerConnection],
+) -> None:
+    """An offline camera answers with a readable error, and nothing stays open."""
+    pc, offer, candidates = await browser_offer()
+    peers.append(pc)
+    ws = await hass_ws_client(hass)
+    subscription, session_id = await start_offer(ws, GARAGE, offer)
+    await ws.send_json_auto_id(
+        {
+            "type": "camera/webrtc/candidate",
+            "entity_id": GARAGE,
+            "session_id": session_id,
+            "candidate": candidates[0],
+        }
+    )
+    error = await next_event(ws, subscription)
+    assert error == {
+        "type": "error",
+        "code": "webrtc_offer_failed",
+        "message": "The Ring device is offline",
+    }
+    assert await whep_sessions(sim_control) == []
+    assert state_of(hass, GARAGE).state == CameraState.IDLE
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (RingPartnerUnavailableError(status=503), "The Ring device is offline"),
+        (
+            RingPartnerForbiddenError(status=403),
+            "Ring does not allow this app to open a live view of this device",
+        ),
+        (
+            RingPartnerDeviceNotFoundError(status=404),
+            "Ring no longer shares this device with the app",
+        ),
+        (
+            RingPartnerRateLimitError(retry_after=3),
+            (
+                "Ring is rate limiting requests from this app. Home Assistant will"
+                " retry shortly"
+            ),
+        ),
+        (
+            RingPartnerBadRequestError(
+                status=400, detail="Incompatible send direction"
+            ),
+            "Ring rejected the live view request: Incompatible send direction",
+        ),
+        (
+            RingPartnerServerError(status=500),
+            "Could not communicate with Ring: Ring API error 500",
+        ),
+    ],
+)
+async def test_offer_errors(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    init_integration: MockConfigEntry,
+    peers: list[RTCPeerConnection],
+    *,
+    error: Exception,
+    message: str,
+) -> None:
+    """Each WHEP failure reaches the frontend as a translated message."""
+    pc = RTCPeerConnection()
+    peers.append(pc)
+    pc.addTransceiver("video", direction="recvonly")
+    await pc.setLocalDescription(await pc.createOffer())
+    client = init_integration.runtime_data.client
+    ws = await hass_ws_client(hass)
+    with patch.object(client, "create_whep_session", side_effect=error):
+        subscription, _ = await start_offer(ws, FRONT_DOOR, pc.localDescription.sdp)
+        event = await next_event(ws, subscription)
+    assert event == {"type": "error", "code": "webrtc_offer_failed", "message": message}
+
+
+async def test_authentication_error_reloads(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    init_integration: MockConfigEntry,
+    peers: list[RTCPeerConnection],
+) -> None:
+    """A rejected token schedules a reload, which leads to reauthentication."""
+    pc = RTCPeerConnection()
+    peers.append(pc)
+    pc.addTransceiver("video", direction="recvonly")
+    await pc.setLocalDescription(await pc.createOffer())
+    client = init_integration.runtime_data.client
+    ws = await hass_ws_client(hass)
+    with (
+        patch.object(
+            client,
+            "create_whep_session",
+            side_effect=RingPartnerAuthenticationError(status=401),
+        ),
+        patch.object(hass.config_entries, "async_schedule_reload") as reload,
+    ):
+        subscription, _ = await start_offer(ws, FRONT_DOOR, pc.localDescription.sdp)
+        event = await next_event(ws, subscription)
+    assert event["message"] == (
+        "Ring did not accept the stored credentials. Link the Ring account again"
+    )
+    reload.assert_called_once_with(init_integration.entry_id)
+
+
+async def test_close_while_gathering_sends_nothing(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    sim_control: SimControl,
+    peers: list[RTCPeerConnection],
+) -> None:
+    """Closing before the window ends: no WHEP POST, no answer, no leftovers."""
+    pc, offer, _ = await browser_offer()
+    peers.append(pc)
+    ws = await hass_ws_client(hass)
+    subscription, _ = await start_offer(ws, FRONT_DOOR, offer)
+    await ws.send_json_auto_id(
+        {"type": "unsubscribe_events", "subscription": subscription}
+    )
+    assert (await ws.receive_json())["success"]
+    await hass.async_block_till_done()
+    assert await whep_sessions(sim_control) == []
+
+
+async def test_unload_closes_open_sessions(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    init_integration: MockConfigEntry,
+    sim_control: SimControl,
+    peers: list[RTCPeerConnection],
+) -> None:
+    """Unloading the entry DELETEs every open live view."""
+    ws = await hass_ws_client(hass)
+    for entity_id in (FRONT_DOOR, "camera.backyard"):
+        pc = RTCPeerConnection()
+        peers.append(pc)
+        pc.addTransceiver("video", direction="recvonly")
+        await pc.setLocalDescription(await pc.createOffer())
+        subscription, _ = await start_offer(ws, entity_id, pc.localDescription.sdp)
+        assert (await next_event(ws, subscription))["type"] == "answer"
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    sessions = await whep_sessions(sim_control)
+    assert {session["device_id"] for session in sessions} == {
+        FRONT_DOOR_ID,
+        BACKYARD_ID,
+    }
+    assert all(session["deleted"] for session in sessions)
+
+
+async def test_cap_timer_forgets_and_deletes(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    sim_control: SimControl,
+    freezer: FrozenDateTimeFactory,
+    peers: list[RTCPeerConnection],
+) -> None:
+    """At Ring's cap the live view is forgotten and DELETEd (404 would be fine too)."""
+    pc = RTCPeerConnection()
+    peers.append(pc)
+    pc.addTransceiver("video", direction="recvonly")
+    await pc.setLocalDescription(await pc.createOffer())
+    ws = await hass_ws_client(hass)
+    subscription, _ = await start_offer(ws, FRONT_DOOR, pc.localDescription.sdp)
+    assert (await next_event(ws, subscription))["type"] == "answer"
+    assert state_of(hass, FRONT_DOOR).state == CameraState.STREAMING
+    freezer.tick(camera_module.WHEP_CAP_LINE_POWER + timedelta(seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    (session,) = await whep_sessions(sim_control)
+    assert session["deleted"] or session["closed"]
+    assert state_of(hass, FRONT_DOOR).state == CameraState.IDLE
+    # Unsubscribing afterwards finds nothing left to close.
+    await ws.send_json_auto_id(
+        {"type": "unsubscribe_events", "subscription": subscription}
+    )
+    assert (await ws.receive_json())["success"]
+    await hass.async_block_till_done()
+
+
+def test_live_view_cap() -> None:
+    """Battery devices get 30 s; without a power-source hint, line power's 60 s."""
+    video = VideoCapability()
+    wired = Device(
+        id="d", name="d", capabilities=DeviceCapabilities(id="c", video=video)
+    )
+    battery = Device(
+        id="d",
+        name="d",
+        capabilities=DeviceCapabilities(id="c", video=video, battery_status=True),
+    )
+    assert live_view_cap(wired) == timedelta(seconds=60)
+    assert live_view_cap(battery) == timedelta(seconds=30)
+
+
+async def test_entities_registered(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry
+) -> None:
+    """Cameras hang off their devices with stable unique ids."""
+    entry = entity_registry.async_get(FRONT_DOOR)
+    assert entry is not None
+    assert entry.unique_id == f"{FRONT_DOOR_ID}_camera"
+    state = state_of(hass, FRONT_DOOR)
+    assert state.attributes["brand"] == "Ring"
+    assert state.attributes["image_captured_at"] is None

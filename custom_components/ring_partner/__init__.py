@@ -32,7 +32,11 @@ from .coordinator import (
 from .endpoints import DATA_ENDPOINTS, async_get_endpoints, endpoints_from_yaml
 from .health import WebhookHealth
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.CAMERA,
+    Platform.IMAGE,
+]
 
 # YAML exists only to point the integration at the simulator during development and tests.
 CONFIG_SCHEMA = vol.Schema(

@@ -1,0 +1,447 @@
+"""The client against the Ring simulator: every endpoint and documented error."""
+
+from collections.abc import AsyncGenerator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+import pytest
+
+from custom_components.ring_partner.client import (
+    HistoryEventType,
+    MediaOrigin,
+    RateLimiter,
+    RingPartnerAuthenticationError,
+    RingPartnerBadRequestError,
+    RingPartnerClient,
+    RingPartnerDeviceNotFoundError,
+    RingPartnerInvalidGrantError,
+    RingPartnerInvalidNonceError,
+    RingPartnerMediaNotFoundError,
+    RingPartnerOAuthError,
+    RingPartnerRecordingNotReadyError,
+    RingPartnerServerError,
+    RingPartnerTimeRangeNotAuthorizedError,
+    RingPartnerUnavailableError,
+    exchange_code,
+    refresh_access_token,
+)
+from simulator import Simulator, SimulatorConfig, run_simulator
+from simulator.scenario import (
+    BACKYARD_ID,
+    CHIME_ID,
+    DEFAULT_ACCOUNT_ID,
+    FRONT_DOOR_ID,
+    GARAGE_ID,
+)
+
+from .conftest import FakeServer, SleepRecorder
+from .sim_support import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    SimAuth,
+    SimControl,
+    link_account,
+    token_exchange_receiver,
+)
+
+
+@pytest.fixture
+async def sim(ring_server: FakeServer) -> AsyncGenerator[Simulator]:
+    """Run the simulator with the partner's Token Exchange URL on the fake server."""
+    config = SimulatorConfig(
+        port=0,
+        media_port=0,
+        token_exchange_url=f"{ring_server.url}/ring/token-exchange",
+        account_link_url=f"{ring_server.url}/ring/link",
+        time_scale=0.01,
+    )
+    async with run_simulator(config) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def control(session: aiohttp.ClientSession, sim: Simulator) -> SimControl:
+    """Return the control API wrapper."""
+    return SimControl(session, sim)
+
+
+@pytest.fixture
+def codes(ring_server: FakeServer) -> list[str]:
+    """Collect the codes Ring posts to the Token Exchange URL."""
+    return token_exchange_receiver(ring_server)
+
+
+@pytest.fixture
+async def linked(
+    session: aiohttp.ClientSession,
+    sim: Simulator,
+    control: SimControl,
+    codes: list[str],
+) -> RingPartnerClient:
+    """Return a client linked to the default account (integration completed)."""
+    return await link_account(session, sim, control, codes, DEFAULT_ACCOUNT_ID)
+
+
+def _api_requests(
+    log: list[dict[str, Any]], path_prefix: str = "/v1/"
+) -> list[dict[str, Any]]:
+    """Return the API requests of the log."""
+    return [entry for entry in log if entry["path"].startswith(path_prefix)]
+
+
+async def test_linking_and_token_rotation(
+    session: aiohttp.ClientSession,
+    sim: Simulator,
+    control: SimControl,
+    codes: list[str],
+) -> None:
+    """One-way linking end to end; codes are single-use; refresh rotates."""
+    client = await link_account(session, sim, control, codes, DEFAULT_ACCOUNT_ID)
+    state = await control.call("GET", "state")
+    (account,) = [a for a in state["accounts"] if a["id"] == DEFAULT_ACCOUNT_ID]
+    assert account["linked"]
+    assert account["integration_status"] == "completed"
+
+    with pytest.raises(RingPartnerInvalidGrantError):
+        await exchange_code(
+            session,
+            token_url=sim.token_url,
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            code=codes[-1],
+        )
+    auth = client.auth
+    assert isinstance(auth, SimAuth)
+    old = auth.token
+    await auth.async_force_refresh_access_token()
+    assert auth.token.refresh_token != old.refresh_token
+    assert auth.token.access_token != old.access_token
+    assert (await client.get_user()).id == DEFAULT_ACCOUNT_ID
+    assert old.refresh_token is not None
+    with pytest.raises(RingPartnerInvalidGrantError):
+        await refresh_access_token(
+            session,
+            token_url=sim.token_url,
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            refresh_token=old.refresh_token,
+        )
+    with pytest.raises(RingPartnerOAuthError) as excinfo:
+        await exchange_code(
+            session,
+            token_url=sim.token_url,
+            client_id=CLIENT_ID,
+            client_secret="wrong",
+            code="whatever",
+        )
+    assert not isinstance(excinfo.value, RingPartnerInvalidGrantError)
+
+
+async def test_wrong_nonce(
+    session: aiohttp.ClientSession,
+    sim: Simulator,
+    control: SimControl,
+    codes: list[str],
+) -> None:
+    """A nonce that does not match is refused with 400 Invalid Nonce."""
+    client = await link_account(
+        session, sim, control, codes, DEFAULT_ACCOUNT_ID, complete=False
+    )
+    with pytest.raises(RingPartnerInvalidNonceError):
+        await client.confirm_app_integration("A" * 43)
+    with pytest.raises(RingPartnerBadRequestError):
+        await client.auth.request("POST", "/v1/accounts/me/app-integrations", json={})
+    with pytest.raises(RingPartnerBadRequestError):
+        await client.auth.request("PATCH", "/v1/accounts/me/app-integrations", json={})
+
+
+async def test_devices_default_scenario(
+    linked: RingPartnerClient, control: SimControl
+) -> None:
+    """The default scenario's four devices with all includes, in one request."""
+    await control.clear_requests()
+    devices = {device.id: device for device in await linked.get_devices()}
+    assert set(devices) == {FRONT_DOOR_ID, BACKYARD_ID, CHIME_ID, GARAGE_ID}
+    front = devices[FRONT_DOOR_ID]
+    assert front.name == "Front Door"
+    assert front.status is not None
+    assert front.status.online is True
+    assert front.capabilities is not None
+    assert front.capabilities.has_video
+    assert front.location is not None
+    assert front.location.country == "US"
+    assert front.configurations is not None
+    garage = devices[GARAGE_ID].status
+    assert garage is not None
+    assert garage.online is False
+    chime = devices[CHIME_ID].capabilities
+    assert chime is not None
+    assert chime.is_chime
+    assert not chime.has_video
+    (request,) = _api_requests(await control.requests())
+    assert request["path"] == "/v1/devices"
+    assert request["bearer"]
+
+
+async def test_device_and_subresources(linked: RingPartnerClient) -> None:
+    """Single device and all four sub-resources agree with the include."""
+    device = await linked.get_device(FRONT_DOOR_ID)
+    assert device.status == await linked.get_device_status(FRONT_DOOR_ID)
+    assert device.capabilities == await linked.get_device_capabilities(FRONT_DOOR_ID)
+    assert device.location == await linked.get_device_location(FRONT_DOOR_ID)
+    assert device.configurations == await linked.get_device_configurations(
+        FRONT_DOOR_ID
+    )
+    with pytest.raises(RingPartnerDeviceNotFoundError):
+        await linked.get_device("ava1.ring.device.NOPE")
+    with pytest.raises(RingPartnerDeviceNotFoundError):
+        await linked.get_device_status("ava1.ring.device.NOPE")
+
+
+async def test_hundred_devices_one_request(
+    session: aiohttp.ClientSession,
+    sim: Simulator,
+    control: SimControl,
+    codes: list[str],
+) -> None:
+    """ONE request fetches device, status, capabilities, location and configs for 100."""
+    client = await link_account(session, sim, control, codes, DEFAULT_ACCOUNT_ID)
+    for index in range(96):
+        await control.call(
+            "POST",
+            f"accounts/{DEFAULT_ACCOUNT_ID}/devices",
+            {
+                "name": f"Camera {index}",
+                "kind": "camera",
+                "battery": False,
+                "online": True,
+            },
+        )
+    await control.clear_requests()
+    devices = await client.get_devices()
+    assert len(devices) == 100
+    assert len({d.id for d in devices}) == 100
+    for device in devices:
+        assert device.status is not None
+        assert device.capabilities is not None
+        assert device.location is not None
+        assert device.configurations is not None
+    api = _api_requests(await control.requests())
+    assert [(r["method"], r["path"]) for r in api] == [("GET", "/v1/devices")]
+
+
+async def test_bad_tokens(
+    linked: RingPartnerClient, session: aiohttp.ClientSession, sim: Simulator
+) -> None:
+    """401 elsewhere and 403 on /v1/users/me are both authentication errors."""
+    auth = linked.auth
+    assert isinstance(auth, SimAuth)
+    bad = SimAuth(session, sim, auth.token)
+    bad.token = type(auth.token)(access_token="garbage", expires_in=1)
+    with pytest.raises(RingPartnerAuthenticationError) as excinfo:
+        await RingPartnerClient(bad).get_user()
+    assert excinfo.value.status == 403
+    with pytest.raises(RingPartnerAuthenticationError) as excinfo:
+        await RingPartnerClient(bad).get_devices()
+    assert excinfo.value.status == 401
+
+
+async def test_expired_token_refreshes_once(
+    linked: RingPartnerClient, control: SimControl
+) -> None:
+    """An expired access token: 401, one forced refresh, retry succeeds."""
+    auth = linked.auth
+    assert isinstance(auth, SimAuth)
+    await control.call("POST", "tokens/expire", {})
+    await control.clear_requests()
+    assert len(await linked.get_devices()) == 4
+    assert auth.refresh_calls == 1
+    statuses = [(r["path"], r["status"]) for r in await control.requests()]
+    assert statuses == [
+        ("/v1/devices", 401),
+        ("/oauth/token", 200),
+        ("/v1/devices", 200),
+    ]
+
+
+async def test_uninstall_revokes(
+    linked: RingPartnerClient, control: SimControl
+) -> None:
+    """After uninstall the tokens are revoked: refresh fails, auth error raised."""
+    await control.call("POST", f"accounts/{DEFAULT_ACCOUNT_ID}/uninstall")
+    with pytest.raises(RingPartnerAuthenticationError):
+        await linked.get_devices()
+
+
+async def test_history_paging(linked: RingPartnerClient, control: SimControl) -> None:
+    """Relative links.next is followed until the end; filters apply."""
+    for _ in range(12):
+        await control.call("POST", f"devices/{FRONT_DOOR_ID}/ding")
+    await control.clear_requests()
+    events = [e async for e in linked.history_events(FRONT_DOOR_ID)]
+    dings = [e for e in events if e.event_type is HistoryEventType.DING]
+    assert len(dings) >= 12
+    assert all(e.device_id == FRONT_DOOR_ID for e in events)
+    starts = [e.start for e in events]
+    assert starts == sorted(starts, reverse=True)
+    pages = _api_requests(await control.requests())
+    assert len(pages) >= 2
+    assert all(p["status"] == 200 for p in pages)
+    only_dings = [
+        e async for e in linked.history_events(FRONT_DOOR_ID, event_types=["ding"])
+    ]
+    assert {e.event_type for e in only_dings} == {HistoryEventType.DING}
+    assert len(only_dings) == len(dings)
+    first_page = [e async for e in linked.history_events(FRONT_DOOR_ID, max_pages=1)]
+    assert 0 < len(first_page) < len(events)
+
+
+async def test_image_two_step_without_authorization(
+    linked: RingPartnerClient, control: SimControl
+) -> None:
+    """Image download after an event: the presigned GET never carries Authorization."""
+    await control.config(recording_not_ready_s=0)
+    event = await control.call(
+        "POST", f"devices/{FRONT_DOOR_ID}/motion", {"subtype": "human"}
+    )
+    at = datetime.fromtimestamp(event["timestamp"] / 1000, tz=UTC)
+    await control.clear_requests()
+    image = await linked.download_image(FRONT_DOOR_ID, at=at)
+    assert image.content_type in {"image/jpeg", "image/png"}
+    assert image.content
+    assert image.origin in {MediaOrigin.RECORDING, MediaOrigin.SNAPSHOT}
+    assert image.captured_at is not None
+    log = await control.requests()
+    posts = [r for r in log if r["method"] == "POST"]
+    gets = [r for r in log if r["method"] == "GET"]
+    assert [r["status"] for r in posts] == [303]
+    assert posts[0]["bearer"]
+    assert len(gets) == 1
+    assert not gets[0]["authorization"]
+    assert not gets[0]["bearer"]
+    assert gets[0]["port"] != posts[0]["port"]
+
+
+async def test_clip_download(linked: RingPartnerClient, control: SimControl) -> None:
+    """Clip download of an event window returns MP4 (full or partial)."""
+    await control.config(recording_not_ready_s=0)
+    event = await control.call("POST", f"devices/{FRONT_DOOR_ID}/ding")
+    start = datetime.fromtimestamp(event["timestamp"] / 1000, tz=UTC)
+    clip = await linked.download_clip(
+        FRONT_DOOR_ID, start=start, duration=timedelta(seconds=5)
+    )
+    assert clip.content_type == "video/mp4"
+    assert clip.content
+    assert clip.started_at is not None
+    if clip.partial:
+        assert clip.length is not None
+
+
+async def test_media_errors(linked: RingPartnerClient, control: SimControl) -> None:
+    """403 TIME_RANGE_NOT_AUTHORIZED, 416 MEDIA/TIMESTAMP_NOT_FOUND, 425, 400."""
+    before_consent = datetime.now(UTC) - timedelta(days=30)
+    with pytest.raises(RingPartnerTimeRangeNotAuthorizedError):
+        await linked.download_image(FRONT_DOOR_ID, at=before_consent)
+    with pytest.raises(RingPartnerTimeRangeNotAuthorizedError):
+        await linked.download_clip(
+            FRONT_DOOR_ID, start=before_consent, duration=timedelta(seconds=5)
+        )
+    state = await control.call("GET", "state")
+    (account,) = [a for a in state["accounts"] if a["id"] == DEFAULT_ACCOUNT_ID]
+    # Just after consent, on a device with no recording: nothing to find.
+    quiet = datetime.fromtimestamp((account["link_time_ms"] + 1) / 1000, tz=UTC)
+    with pytest.raises(RingPartnerMediaNotFoundError) as excinfo:
+        await linked.download_image(CHIME_ID, at=quiet)
+    with pytest.raises(RingPartnerMediaNotFoundError) as excinfo:
+        await linked.download_clip(CHIME_ID, start=quiet, duration=timedelta(seconds=1))
+    assert excinfo.value.code == "TIMESTAMP_NOT_FOUND"
+    with pytest.raises(RingPartnerBadRequestError) as bad_request:
+        await linked.auth.request(
+            "POST",
+            f"/v1/devices/{FRONT_DOOR_ID}/media/image/download",
+            json={"type": "bogus"},
+        )
+    assert bad_request.value.code == "INVALID_PAYLOAD"
+    with pytest.raises(RingPartnerDeviceNotFoundError):
+        await linked.download_image("ava1.ring.device.NOPE", at=quiet)
+
+    await control.config(recording_not_ready_s=3600)
+    event = await control.call("POST", f"devices/{BACKYARD_ID}/motion", {})
+    at = datetime.fromtimestamp(event["timestamp"] / 1000, tz=UTC)
+    with pytest.raises(RingPartnerRecordingNotReadyError):
+        await linked.download_image(BACKYARD_ID, at=at)
+
+
+async def test_faults_retry(
+    session: aiohttp.ClientSession,
+    sim: Simulator,
+    control: SimControl,
+    codes: list[str],
+) -> None:
+    """5xx on GET and 429 are retried with backoff observed through the sleep."""
+    sleeps = SleepRecorder()
+    client = await link_account(
+        session,
+        sim,
+        control,
+        codes,
+        DEFAULT_ACCOUNT_ID,
+        auth_factory=lambda token: SimAuth(
+            session,
+            sim,
+            token,
+            sleep=sleeps,
+            jitter=lambda: 0.0,
+            rate_limiter=RateLimiter(sleep=sleeps),
+        ),
+    )
+    await control.fault(path="^/v1/devices$", status=503, count=2)
+    assert len(await client.get_devices()) == 4
+    assert sleeps.delays == [1.0, 2.0]
+    sleeps.delays.clear()
+    await control.fault(path="^/v1/devices$", status=429, count=1, retry_after=3)
+    assert len(await client.get_devices()) == 4
+    assert sleeps.delays == [3.0]
+    sleeps.delays.clear()
+    await control.fault(path="^/v1/accounts/me/app-integrations$", status=500, count=1)
+    with pytest.raises(RingPartnerServerError):
+        await client.update_app_integration(account_identifier="x")
+    assert sleeps.delays == []
+
+
+async def test_whep(linked: RingPartnerClient, control: SimControl) -> None:
+    """WHEP create (201, SDP answer, absolute Location), delete, delete again."""
+    offer = await _recvonly_offer()
+    session = await linked.create_whep_session(FRONT_DOOR_ID, offer)
+    assert session.url.startswith(str(linked.auth.api_base))
+    assert "m=video" in session.answer_sdp
+    sessions = await control.call("GET", "whep/sessions")
+    assert any(s["device_id"] == FRONT_DOOR_ID and not s["closed"] for s in sessions)
+    await linked.delete_whep_session(session)
+    await linked.delete_whep_session(session)
+    with pytest.raises(RingPartnerUnavailableError):
+        await linked.create_whep_session(GARAGE_ID, offer)
+    with pytest.raises(RingPartnerDeviceNotFoundError):
+        await linked.create_whep_session("ava1.ring.device.NOPE", offer)
+
+
+async def _recvonly_offer() -> str:
+    """Build a complete recvonly offer (video + audio) with gathered candidates."""
+    from aiortc import RTCPeerConnection  # noqa: PLC0415
+
+    pc = RTCPeerConnection()
+    try:
+        pc.addTransceiver("video", direction="recvonly")
+        pc.addTransceiver("audio", direction="recvonly")
+        await pc.setLocalDescription(await pc.createOffer())
+        sdp: str = pc.localDescription.sdp
+    finally:
+        await pc.close()
+    if "a=candidate:" not in sdp:
+        # pytest-socket may stop aiortc from binding the host interfaces: add one.
+        sdp = sdp.replace(
+            "a=recvonly\r\n",
+            "a=recvonly\r\na=candidate:1 1 udp 2130706431 127.0.0.1 9 typ host\r\n",
+        )
+    return sdp

@@ -16,6 +16,7 @@ from homeassistant.util import dt as dt_util
 from .api import RingPartnerConfigEntryAuth, RingPartnerStaticTokenAuth
 from .client import AbstractAuth, RingPartnerClient, get_rate_limiter
 from .const import (
+    CONF_ACCOUNT_ID,
     CONF_API_BASE,
     CONF_AUTHORIZE_URL,
     CONF_LINK_METHOD,
@@ -31,6 +32,8 @@ from .coordinator import (
 )
 from .endpoints import DATA_ENDPOINTS, async_get_endpoints, endpoints_from_yaml
 from .health import WebhookHealth
+from .linking import async_setup_linking
+from .repairs import async_complete_if_awaiting
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -57,6 +60,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the linking and webhook views once; Ring's console holds fixed URLs."""
     if DOMAIN in config:
         hass.data[DATA_ENDPOINTS] = endpoints_from_yaml(config[DOMAIN])
+    async_setup_linking(hass)
     return True
 
 
@@ -91,6 +95,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: RingPartnerConfigEntry) 
     )
     coordinator = RingPartnerDataUpdateCoordinator(hass, entry, client, health)
     await coordinator.async_config_entry_first_refresh()
+    await async_complete_if_awaiting(hass, entry.data[CONF_ACCOUNT_ID], client)
     entry.runtime_data = RingPartnerRuntimeData(
         client=client, coordinator=coordinator, health=health
     )

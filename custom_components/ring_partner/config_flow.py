@@ -1,19 +1,576 @@
 """Config flow for the Ring Partner integration."""
 
-from typing import Any
+import asyncio
+from collections.abc import Mapping
+from datetime import datetime
+import logging
+import re
+import time
+from typing import Any, override
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+import probatio
 
-from .const import DOMAIN
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    ConfigEntry,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
+from homeassistant.const import CONF_ACCESS_TOKEN, CONF_SCAN_INTERVAL
+from homeassistant.core import callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.config_entry_oauth2_flow import (
+    AbstractOAuth2FlowHandler,
+    LocalOAuth2Implementation,
+)
+from homeassistant.helpers.network import NoURLAvailableError, get_url
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+from homeassistant.util import dt as dt_util
+
+from .api import RingPartnerStaticTokenAuth
+from .client import (
+    DEFAULT_SCOPE,
+    IntegrationStatus,
+    RingPartnerAuthenticationError,
+    RingPartnerClient,
+    RingPartnerError,
+    User,
+)
+from .const import (
+    ACCOUNT_LINK_PATH,
+    CONF_ACCOUNT_ID,
+    CONF_DING_HOLD,
+    CONF_ENDPOINTS,
+    CONF_HMAC_KEY,
+    CONF_LINK_METHOD,
+    CONF_LINKED_AT,
+    CONF_MOTION_HOLD,
+    DEFAULT_DING_HOLD,
+    DEFAULT_MOTION_HOLD,
+    DEFAULT_SCAN_INTERVAL,
+    DOMAIN,
+    LOGGER,
+    TOKEN_EXCHANGE_PATH,
+    WEBHOOK_PATH,
+    LinkMethod,
+)
+from .endpoints import Endpoints, async_get_endpoints
+from .linking import (
+    DATA_LINKING,
+    LinkCredentials,
+    LinkFailedError,
+    LinkResult,
+    PendingLink,
+    async_setup_linking,
+    mask_email,
+    new_pairing_code,
+)
+from .repairs import (
+    async_create_awaiting_issue,
+    async_create_no_url_issue,
+    async_delete_no_url_issue,
+)
+
+# The user installs the app from the Ring Appstore meanwhile; the unclaimed token lives as long.
+LINK_TIMEOUT = 15 * 60
+# Developer Playground tokens live 30 minutes and cannot be refreshed (§9).
+PLAYGROUND_TOKEN_LIFETIME = 1800
+# Ring shows the key once as an opaque printable string; reject blanks, spaces and stubs.
+_HMAC_KEY_RE = re.compile(r"[\x21-\x7e]{8,512}")
+
+_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+_ENDPOINT_FIELDS = ("api_base", "token_url", "authorize_url")
 
 
-class RingPartnerFlowHandler(ConfigFlow, domain=DOMAIN):
-    """Link a Ring account."""
+def _seconds(minimum: int, maximum: int) -> probatio.All:
+    """Return a whole-seconds number selector."""
+    return probatio.All(
+        NumberSelector(
+            NumberSelectorConfig(
+                min=minimum,
+                max=maximum,
+                step=1,
+                unit_of_measurement="s",
+                mode=NumberSelectorMode.BOX,
+            )
+        ),
+        probatio.Coerce(int),
+    )
 
+
+OPTIONS_SCHEMA = probatio.Schema(
+    {
+        # Ring's program rules discourage heavy polling (§9); webhooks carry the events.
+        probatio.Required(CONF_SCAN_INTERVAL): _seconds(60, 3600),
+        probatio.Required(CONF_MOTION_HOLD): _seconds(5, 600),
+        probatio.Required(CONF_DING_HOLD): _seconds(1, 600),
+    }
+)
+OPTIONS_DEFAULTS = {
+    CONF_SCAN_INTERVAL: int(DEFAULT_SCAN_INTERVAL.total_seconds()),
+    CONF_MOTION_HOLD: int(DEFAULT_MOTION_HOLD.total_seconds()),
+    CONF_DING_HOLD: int(DEFAULT_DING_HOLD.total_seconds()),
+}
+
+
+def _hmac_key_error(key: str, credentials: tuple[str, ...] = ()) -> str | None:
+    """Return the error for an implausible HMAC signature key, else None.
+
+    Pasting the client secret (shown next to it in Ring's console) is the likely slip.
+    """
+    if not _HMAC_KEY_RE.fullmatch(key):
+        return "invalid_hmac_key"
+    if key in credentials:
+        return "hmac_key_is_credential"
+    return None
+
+
+class RingPartnerFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
+    """Link a Ring account: from the Ring app, by OAuth (invited apps) or a Playground token."""
+
+    DOMAIN = DOMAIN
     VERSION = 1
 
+    def __init__(self) -> None:
+        """Initialize the flow."""
+        super().__init__()
+        self._link_method = LinkMethod.APPSTORE
+        self._hmac_key: str | None = None
+        self._urls: dict[str, str] = {}
+        self._pending: PendingLink | None = None
+        self._link_task: asyncio.Task[LinkResult] | None = None
+        self._link_result: LinkResult | None = None
+        self._abort_reason = "unknown"
+
+    @property
+    @override
+    def logger(self) -> logging.Logger:
+        """Return the logger of the OAuth2 steps."""
+        return LOGGER
+
+    @property
+    @override
+    def extra_authorize_data(self) -> dict[str, Any]:
+        """Ask for the scope partner-initiated linking uses (§1.3)."""
+        return {"scope": DEFAULT_SCOPE}
+
+    @staticmethod
+    @callback
+    @override
+    def async_get_options_flow(config_entry: ConfigEntry) -> RingPartnerOptionsFlow:
+        """Return the options flow."""
+        return RingPartnerOptionsFlow()
+
+    @property
+    def _endpoints(self) -> Endpoints:
+        """Return the endpoints: the reauthenticated entry's, else the configured ones."""
+        if self.source == SOURCE_REAUTH:
+            return async_get_endpoints(self.hass, dict(self._get_reauth_entry().data))
+        return async_get_endpoints(self.hass)
+
+    @override
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Explain that linking is not available yet."""
-        return self.async_abort(reason="not_implemented")
+        """Offer the three ways in."""
+        return self.async_show_menu(
+            step_id="user",
+            menu_options=[LinkMethod.APPSTORE, LinkMethod.OAUTH, LinkMethod.PLAYGROUND],
+        )
+
+    async def async_step_appstore(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Link from the Ring app: Ring must reach this instance over HTTPS (§1.4)."""
+        self._link_method = LinkMethod.APPSTORE
+        development = self._endpoints.is_development
+        try:
+            base_url = get_url(
+                self.hass,
+                allow_internal=False,
+                allow_ip=development,
+                require_ssl=not development,
+                prefer_external=True,
+            )
+        except NoURLAvailableError:
+            async_create_no_url_issue(self.hass)
+            return self.async_abort(reason="no_external_url")
+        async_delete_no_url_issue(self.hass)
+        self._urls = {
+            "token_exchange_url": f"{base_url}{TOKEN_EXCHANGE_PATH}",
+            "account_link_url": f"{base_url}{ACCOUNT_LINK_PATH}",
+            "webhook_url": f"{base_url}{WEBHOOK_PATH}",
+            "homepage_url": f"{base_url}/",
+        }
+        return await self._async_pick_implementation()
+
+    async def async_step_oauth(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Sign in with Ring: partner-initiated OAuth with PKCE, for invited apps."""
+        self._link_method = LinkMethod.OAUTH
+        return await self._async_pick_implementation()
+
+    async def _async_pick_implementation(self) -> ConfigFlowResult:
+        """Pick the application credentials; reauth keeps the entry's own."""
+        if self.source == SOURCE_REAUTH:
+            implementation = self._get_reauth_entry().data["auth_implementation"]
+            return await self.async_step_pick_implementation(
+                {"implementation": implementation}
+            )
+        return await self.async_step_pick_implementation()
+
+    @override
+    async def async_step_auth(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Go on to Ring's authorize page, or to the Appstore steps."""
+        if self._link_method is not LinkMethod.APPSTORE:
+            return await super().async_step_auth(user_input)
+        if not isinstance(self.flow_impl, LocalOAuth2Implementation):
+            # Appstore linking exchanges codes itself, so it needs the secret in hand.
+            return self.async_abort(reason="appstore_needs_credentials")
+        if self._hmac_key is None:
+            return await self.async_step_hmac_key()
+        return await self.async_step_link()
+
+    async def async_step_hmac_key(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the HMAC signature key: it binds nonces and signs webhooks (§1.1)."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            key = user_input[CONF_HMAC_KEY].strip()
+            assert isinstance(self.flow_impl, LocalOAuth2Implementation)
+            credentials = (self.flow_impl.client_id, self.flow_impl.client_secret)
+            if error := _hmac_key_error(key, credentials):
+                errors[CONF_HMAC_KEY] = error
+            else:
+                self._hmac_key = key
+                return await self.async_step_link()
+        return self.async_show_form(
+            step_id="hmac_key",
+            data_schema=probatio.Schema({probatio.Required(CONF_HMAC_KEY): _PASSWORD}),
+            errors=errors,
+        )
+
+    async def async_step_link(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the URLs for Ring's console and the pairing code; start accepting codes."""
+        if self._pending is None:
+            self._pending = self._async_register_pending()
+        if user_input is None:
+            return self.async_show_form(
+                step_id="link", description_placeholders=self._link_placeholders()
+            )
+        return await self.async_step_wait()
+
+    def _async_register_pending(self) -> PendingLink:
+        """Register this flow with the Token Exchange and Account Link views."""
+        assert isinstance(self.flow_impl, LocalOAuth2Implementation)
+        assert self._hmac_key is not None
+        endpoints = self._endpoints
+        pending = PendingLink(
+            flow_id=self.flow_id,
+            credentials=LinkCredentials(
+                client_id=self.flow_impl.client_id,
+                client_secret=self.flow_impl.client_secret,
+                token_url=endpoints.token_url,
+                api_base=endpoints.api_base,
+            ),
+            hmac_key=self._hmac_key,
+            pairing_code=new_pairing_code(),
+            check_account=self._check_account,
+            result=self.hass.loop.create_future(),
+        )
+        async_setup_linking(self.hass).async_register(pending)
+        return pending
+
+    def _link_placeholders(self) -> dict[str, str]:
+        """Return the URLs and the pairing code, shown as 1234 5678."""
+        assert self._pending is not None
+        code = self._pending.pairing_code
+        return {**self._urls, "pairing_code": f"{code[:4]} {code[4:]}"}
+
+    @callback
+    def _check_account(self, account_id: str) -> str | None:
+        """Return why this flow may not link the account, checked before Ring's POST."""
+        if self.source == SOURCE_REAUTH:
+            if self._get_reauth_entry().unique_id != account_id:
+                return "wrong_account"
+            return None
+        if self.hass.config_entries.async_entry_for_domain_unique_id(
+            DOMAIN, account_id
+        ):
+            return "already_configured"
+        return None
+
+    async def async_step_wait(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Wait while the user installs the app and enters the pairing code."""
+        if self._link_task is None:
+            # A background task: waiting up to 15 minutes must not hold up block_till_done.
+            self._link_task = self.hass.async_create_background_task(
+                self._async_wait_for_link(), f"{DOMAIN} wait for link"
+            )
+        if not self._link_task.done():
+            return self.async_show_progress(
+                step_id="wait",
+                progress_action="wait_for_ring",
+                progress_task=self._link_task,
+                description_placeholders=self._link_placeholders(),
+            )
+        try:
+            self._link_result = self._link_task.result()
+        except LinkFailedError as err:
+            self._abort_reason = err.reason
+            return self.async_show_progress_done(next_step_id="link_failed")
+        return self.async_show_progress_done(next_step_id="finish")
+
+    async def _async_wait_for_link(self) -> LinkResult:
+        """Return the link the Account Link view completes, within LINK_TIMEOUT."""
+        assert self._pending is not None
+        try:
+            async with asyncio.timeout(LINK_TIMEOUT):
+                return await self._pending.result
+        except TimeoutError:
+            raise LinkFailedError("link_timeout") from None
+        finally:
+            self.hass.data[DATA_LINKING].async_unregister(self.flow_id)
+
+    async def async_step_link_failed(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Abort with the reason the Account Link view reported."""
+        return self.async_abort(reason=self._abort_reason)
+
+    async def async_step_finish(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Create (or update) the entry for the linked account."""
+        result = self._link_result
+        assert result is not None
+        await self._async_set_account(result.user.id)
+        return self._async_finish(
+            result.user,
+            {"auth_implementation": self.flow_impl.domain, "token": result.token},
+            linked_at=result.linked_at,
+            completed=result.completed,
+        )
+
+    @override
+    async def async_oauth_create_entry(self, data: dict[str, Any]) -> ConfigFlowResult:
+        """Identify the account, then PATCH completed (required without a nonce, §1.3)."""
+        linked_at = dt_util.utcnow()
+        client = self._client(data["token"])
+        try:
+            user = await client.get_user()
+        except RingPartnerError as err:
+            LOGGER.warning("Ring did not return the account: %s", type(err).__name__)
+            return self.async_abort(reason="cannot_connect")
+        await self._async_set_account(user.id)
+        try:
+            await client.update_app_integration(status=IntegrationStatus.COMPLETED)
+        except RingPartnerError as err:
+            LOGGER.warning("Ring left the link awaiting: %s", type(err).__name__)
+            completed = False
+        else:
+            completed = True
+        return self._async_finish(user, data, linked_at=linked_at, completed=completed)
+
+    async def async_step_playground(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Use a Developer Playground token: 30 minutes, one synthetic device."""
+        return await self._async_playground_step("playground", user_input)
+
+    async def async_step_reauth_playground(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a new Playground token once the old one has expired."""
+        return await self._async_playground_step("reauth_playground", user_input)
+
+    async def _async_playground_step(
+        self, step_id: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """Validate a pasted Playground token with users/me."""
+        self._link_method = LinkMethod.PLAYGROUND
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            access_token = user_input[CONF_ACCESS_TOKEN].strip()
+            access_token = access_token.removeprefix("Bearer ").strip()
+            token = {
+                "access_token": access_token,
+                "token_type": "Bearer",
+                "expires_in": PLAYGROUND_TOKEN_LIFETIME,
+                "expires_at": time.time() + PLAYGROUND_TOKEN_LIFETIME,
+            }
+            try:
+                user = await self._client(token).get_user()
+            except RingPartnerAuthenticationError:
+                errors["base"] = "invalid_auth"
+            except RingPartnerError:
+                errors["base"] = "cannot_connect"
+            except Exception:  # noqa: BLE001
+                LOGGER.exception("Unexpected exception")
+                errors["base"] = "unknown"
+            else:
+                await self._async_set_account(user.id)
+                return self._async_finish(
+                    user, {"token": token}, linked_at=dt_util.utcnow()
+                )
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=probatio.Schema(
+                {probatio.Required(CONF_ACCESS_TOKEN): _PASSWORD}
+            ),
+            errors=errors,
+        )
+
+    def _client(self, token: dict[str, Any]) -> RingPartnerClient:
+        """Return a client for a token that is not stored anywhere yet."""
+        return RingPartnerClient(
+            RingPartnerStaticTokenAuth(
+                async_get_clientsession(self.hass), self._endpoints.api_base, token
+            )
+        )
+
+    async def _async_set_account(self, account_id: str) -> None:
+        """Set the unique id; abort on a duplicate or, in reauth, a different account."""
+        await self.async_set_unique_id(account_id)
+        if self.source == SOURCE_REAUTH:
+            self._abort_if_unique_id_mismatch(reason="wrong_account")
+        else:
+            self._abort_if_unique_id_configured()
+
+    def _async_finish(
+        self,
+        user: User,
+        data: dict[str, Any],
+        *,
+        linked_at: datetime,
+        completed: bool = True,
+    ) -> ConfigFlowResult:
+        """Create the entry, or update the reauthenticated one and reload it."""
+        title = user.display_name
+        if title == user.email:
+            title = mask_email(user.email) or user.id
+        data = {
+            **data,
+            CONF_LINK_METHOD: self._link_method,
+            CONF_HMAC_KEY: self._hmac_key,
+            CONF_ACCOUNT_ID: user.id,
+            # The consent boundary: Ring refuses media from before the link (§4.4).
+            CONF_LINKED_AT: linked_at.isoformat(),
+        }
+        if (endpoints := self._endpoints).is_development:
+            data[CONF_ENDPOINTS] = endpoints.as_entry_data()
+        if not completed:
+            async_create_awaiting_issue(self.hass, user.id, title)
+        if self.source == SOURCE_REAUTH:
+            return self.async_update_reload_and_abort(
+                self._get_reauth_entry(), data=data
+            )
+        return self.async_create_entry(title=title, data=data)
+
+    @callback
+    @override
+    def async_remove(self) -> None:
+        """Stop accepting codes for this flow when it ends or is dismissed."""
+        if self._pending is not None:
+            self.hass.data[DATA_LINKING].async_unregister(self.flow_id)
+
+    async def async_step_reauth(
+        self, entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """Link the same account again, the way it was linked."""
+        self._link_method = LinkMethod(entry_data[CONF_LINK_METHOD])
+        self._hmac_key = entry_data.get(CONF_HMAC_KEY)
+        if self._link_method is LinkMethod.PLAYGROUND:
+            return await self.async_step_reauth_playground()
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Explain, then go through the entry's way in again."""
+        if user_input is None:
+            return self.async_show_form(
+                step_id="reauth_confirm",
+                description_placeholders={"account": self._get_reauth_entry().title},
+            )
+        if self._link_method is LinkMethod.APPSTORE:
+            return await self.async_step_appstore()
+        return await self.async_step_oauth()
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the HMAC key, and the endpoints of a development entry."""
+        entry = self._get_reconfigure_entry()
+        method = LinkMethod(entry.data[CONF_LINK_METHOD])
+        endpoints = async_get_endpoints(self.hass, dict(entry.data))
+        fields: dict[probatio.Marker, Any] = {}
+        if method is LinkMethod.APPSTORE:
+            fields[probatio.Required(CONF_HMAC_KEY)] = _PASSWORD
+        elif method is LinkMethod.OAUTH:
+            # Invited apps need the key only to verify webhooks.
+            fields[probatio.Optional(CONF_HMAC_KEY)] = _PASSWORD
+        if endpoints.is_development:
+            fields.update({probatio.Required(key): _URL for key in _ENDPOINT_FIELDS})
+        if not fields:
+            return self.async_abort(reason="reconfigure_not_supported")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            updates: dict[str, Any] = {}
+            if method is not LinkMethod.PLAYGROUND:
+                key = user_input.get(CONF_HMAC_KEY, "").strip()
+                if (key or method is LinkMethod.APPSTORE) and (
+                    error := _hmac_key_error(key)
+                ):
+                    errors[CONF_HMAC_KEY] = error
+                updates[CONF_HMAC_KEY] = key or None
+            if endpoints.is_development:
+                for key in _ENDPOINT_FIELDS:
+                    if not re.fullmatch(r"https?://\S+", user_input[key]):
+                        errors[key] = "invalid_url"
+                updates[CONF_ENDPOINTS] = Endpoints(
+                    **{key: user_input[key].rstrip("/") for key in _ENDPOINT_FIELDS}
+                ).as_entry_data()
+            if not errors:
+                return self.async_update_reload_and_abort(entry, data_updates=updates)
+        suggested = user_input or endpoints.as_entry_data()
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                probatio.Schema(fields), suggested
+            ),
+            errors=errors,
+        )
+
+
+class RingPartnerOptionsFlow(OptionsFlowWithReload):
+    """Polling interval and how long motion and ding stay on."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show and store the options; the entry reloads to apply them."""
+        if user_input is not None:
+            return self.async_create_entry(data=user_input)
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                OPTIONS_SCHEMA, OPTIONS_DEFAULTS | dict(self.config_entry.options)
+            ),
+        )

@@ -1,0 +1,124 @@
+"""Repairs for the Ring Partner integration: missing external URL, link left awaiting."""
+
+from typing import Any
+
+import probatio
+
+from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+
+from .client import IntegrationStatus, RingPartnerClient, RingPartnerError
+from .const import DOMAIN, LOGGER
+
+NO_EXTERNAL_URL_ISSUE = "no_external_url"
+NO_EXTERNAL_URL_DOCS = "https://www.home-assistant.io/docs/configuration/remote/"
+
+
+def awaiting_issue_id(account_id: str) -> str:
+    """Return the issue id for a link Ring still shows as awaiting."""
+    return f"integration_awaiting_{account_id}"
+
+
+@callback
+def async_create_no_url_issue(hass: HomeAssistant) -> None:
+    """Tell the user Appstore linking needs Home Assistant reachable over HTTPS."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        NO_EXTERNAL_URL_ISSUE,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=NO_EXTERNAL_URL_ISSUE,
+        learn_more_url=NO_EXTERNAL_URL_DOCS,
+    )
+
+
+@callback
+def async_delete_no_url_issue(hass: HomeAssistant) -> None:
+    """Forget the missing-URL issue once an external HTTPS URL exists."""
+    ir.async_delete_issue(hass, DOMAIN, NO_EXTERNAL_URL_ISSUE)
+
+
+@callback
+def async_create_awaiting_issue(
+    hass: HomeAssistant, account_id: str, title: str
+) -> None:
+    """Record that the PATCH to completed failed (§1.5 step 10: the link is not live)."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        awaiting_issue_id(account_id),
+        is_fixable=True,
+        is_persistent=True,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key="integration_awaiting",
+        translation_placeholders={"account": title},
+        data={"account_id": account_id},
+    )
+
+
+async def async_complete_if_awaiting(
+    hass: HomeAssistant, account_id: str, client: RingPartnerClient
+) -> bool:
+    """Retry the PATCH to completed when an issue says it failed; return success."""
+    issue_id = awaiting_issue_id(account_id)
+    if ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None:
+        return True
+    try:
+        await client.update_app_integration(status=IntegrationStatus.COMPLETED)
+    except RingPartnerError as err:
+        LOGGER.warning("Ring still shows the link as awaiting: %s", type(err).__name__)
+        return False
+    ir.async_delete_issue(hass, DOMAIN, issue_id)
+    return True
+
+
+class CompleteIntegrationRepairFlow(RepairsFlow):
+    """Retry the PATCH to completed now instead of at the next setup."""
+
+    def __init__(self, account_id: str) -> None:
+        """Initialize with the Ring account whose link is awaiting."""
+        self.account_id = account_id
+
+    async def async_step_init(
+        self, user_input: dict[str, str] | None = None
+    ) -> RepairsFlowResult:
+        """Start with the confirmation."""
+        return await self.async_step_confirm()
+
+    async def async_step_confirm(
+        self, user_input: dict[str, str] | None = None
+    ) -> RepairsFlowResult:
+        """Retry on confirmation; an entry that is gone or not loaded cannot retry."""
+        errors: dict[str, str] = {}
+        entry = self.hass.config_entries.async_entry_for_domain_unique_id(
+            DOMAIN, self.account_id
+        )
+        if user_input is not None:
+            if entry is None:
+                # Nothing is left to complete: finishing the flow deletes the issue.
+                return self.async_create_entry(data={})
+            runtime_data = getattr(entry, "runtime_data", None)
+            if runtime_data is None:
+                return self.async_abort(reason="not_loaded")
+            if await async_complete_if_awaiting(
+                self.hass, self.account_id, runtime_data.client
+            ):
+                return self.async_create_entry(data={})
+            errors["base"] = "cannot_connect"
+        return self.async_show_form(
+            step_id="confirm",
+            data_schema=probatio.Schema({}),
+            errors=errors,
+            description_placeholders={
+                "account": entry.title if entry else self.account_id
+            },
+        )
+
+
+async def async_create_fix_flow(
+    hass: HomeAssistant, issue_id: str, data: dict[str, Any] | None
+) -> RepairsFlow:
+    """Create the fix flow for a link left awaiting (the only fixable issue)."""
+    return CompleteIntegrationRepairFlow(str((data or {})["account_id"]))

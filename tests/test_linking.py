@@ -1,0 +1,515 @@
+"""Test Appstore linking end to end: simulator -> Token Exchange and Account Link views."""
+
+import asyncio
+from datetime import timedelta
+import logging
+import time
+from typing import Any
+from unittest.mock import patch
+
+from aiohttp.test_utils import TestClient
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from yarl import URL
+
+from custom_components.ring_partner.const import (
+    ACCOUNT_LINK_PATH,
+    CONF_ACCOUNT_ID,
+    CONF_ENDPOINTS,
+    CONF_HMAC_KEY,
+    CONF_LINK_METHOD,
+    CONF_LINKED_AT,
+    DOMAIN,
+    TOKEN_EXCHANGE_PATH,
+    LinkMethod,
+)
+from custom_components.ring_partner.linking import DATA_LINKING, mask_email
+from custom_components.ring_partner.repairs import awaiting_issue_id
+from homeassistant.components.application_credentials import (
+    ClientCredential,
+    async_import_client_credential,
+)
+from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
+from homeassistant.core import HomeAssistant
+from homeassistant.core_config import async_process_ha_core_config
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import issue_registry as ir
+from simulator.scenario import DEFAULT_ACCOUNT_ID
+
+from .conftest import HMAC_KEY, SimControl
+
+pytestmark = pytest.mark.usefixtures("socket_enabled", "current_request_with_host")
+
+APP_INTEGRATIONS = "/v1/accounts/me/app-integrations"
+
+
+@pytest.fixture
+async def link_client(
+    hass: HomeAssistant,
+    setup_integration_yaml: None,
+    hass_client_no_auth: ClientSessionGenerator,
+    sim_control: SimControl,
+) -> TestClient:
+    """Serve HA on 127.0.0.1 and point the simulator's Appstore at its views."""
+    await async_process_ha_core_config(hass, {"external_url": "https://ha.example.com"})
+    # HA keeps its router open for views registered later; the test server would freeze it.
+    hass.http.app._router.freeze = lambda: None  # type: ignore[method-assign]
+    client: TestClient = await hass_client_no_auth()
+    await sim_control.configure(
+        token_exchange_url=str(client.make_url(TOKEN_EXCHANGE_PATH)),
+        account_link_url=str(client.make_url(ACCOUNT_LINK_PATH)),
+    )
+    return client
+
+
+async def start_appstore_flow(
+    hass: HomeAssistant, hmac_key: str = HMAC_KEY, implementation: str | None = None
+) -> ConfigFlowResult:
+    """Go through the menu, the HMAC key and the URLs to the waiting step."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.MENU
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "appstore"}
+    )
+    if implementation is not None:
+        assert result["step_id"] == "pick_implementation"
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"implementation": implementation}
+        )
+    return await continue_appstore_flow(hass, result, hmac_key)
+
+
+async def continue_appstore_flow(
+    hass: HomeAssistant, result: ConfigFlowResult, hmac_key: str | None = HMAC_KEY
+) -> ConfigFlowResult:
+    """Enter the HMAC key (unless reauth skips it) and confirm the URLs."""
+    if hmac_key is not None:
+        assert result["step_id"] == "hmac_key"
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_HMAC_KEY: hmac_key}
+        )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "link"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    assert result["progress_action"] == "wait_for_ring"
+    return result
+
+
+def pairing_code(result: ConfigFlowResult) -> str:
+    """Return the pairing code the flow shows to the admin."""
+    placeholders = result["description_placeholders"]
+    assert placeholders is not None
+    return placeholders["pairing_code"]
+
+
+async def install(sim_control: SimControl) -> URL:
+    """Install the app from the simulated Appstore; return the Account Link URL."""
+    link = await sim_control.call("POST", f"accounts/{DEFAULT_ACCOUNT_ID}/install")
+    return URL(link["account_link_url"])
+
+
+async def submit_code(
+    client: TestClient, link_url: URL, code: str, *, get_first: bool = True
+) -> tuple[int, str]:
+    """Open the Account Link page like a browser and submit a pairing code."""
+    if get_first:
+        resp = await client.get(link_url.path_qs)
+        assert resp.status == 200, await resp.text()
+        assert 'name="pairing_code"' in await resp.text()
+    resp = await client.post(
+        ACCOUNT_LINK_PATH,
+        data={
+            "nonce": link_url.query["nonce"],
+            "time": link_url.query["time"],
+            "pairing_code": code,
+        },
+    )
+    return resp.status, await resp.text()
+
+
+async def finish_flow(
+    hass: HomeAssistant, result: ConfigFlowResult
+) -> ConfigFlowResult:
+    """Let the progress task end and move the flow on, as the frontend does."""
+    flow = hass.config_entries.flow._progress[result["flow_id"]]
+    if (task := flow.async_get_progress_task()) is not None:
+        await asyncio.wait([task])
+    await hass.async_block_till_done()
+    return await hass.config_entries.flow.async_configure(result["flow_id"])
+
+
+def integration_calls(requests: list[dict[str, Any]]) -> list[str]:
+    """Return the methods of the app-integrations calls the simulator saw."""
+    return [r["method"] for r in requests if r["path"] == APP_INTEGRATIONS]
+
+
+async def link_via_appstore(
+    hass: HomeAssistant,
+    link_client: TestClient,
+    sim_control: SimControl,
+    result: ConfigFlowResult,
+) -> ConfigFlowResult:
+    """Install, submit the right pairing code and return the flow's final result."""
+    link_url = await install(sim_control)
+    status, text = await submit_code(link_client, link_url, pairing_code(result))
+    assert status == 200, text
+    assert "Ring account linked" in text
+    return await finish_flow(hass, result)
+
+
+async def test_appstore_link(
+    hass: HomeAssistant,
+    link_client: TestClient,
+    sim_control: SimControl,
+    hass_client: ClientSessionGenerator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The whole Appstore link creates the entry; Ring sees POST, then PATCH completed."""
+    caplog.set_level(logging.DEBUG)
+    result = await start_appstore_flow(hass)
+    code = pairing_code(result)
+    assert len(code.replace(" ", "")) == 8
+    link_url = await install(sim_control)
+    status, text = await submit_code(link_client, link_url, code)
+    assert status == 200, text
+    assert "Ring account linked" in text
+    result = await finish_flow(hass, result)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Demo User"
+    assert result["result"].unique_id == DEFAULT_ACCOUNT_ID
+    data = result["data"]
+    assert data["auth_implementation"] == DOMAIN
+    assert data[CONF_LINK_METHOD] == LinkMethod.APPSTORE
+    assert data[CONF_HMAC_KEY] == HMAC_KEY
+    assert data[CONF_ACCOUNT_ID] == DEFAULT_ACCOUNT_ID
+    assert data[CONF_LINKED_AT]
+    assert set(data[CONF_ENDPOINTS]) == {"api_base", "token_url", "authorize_url"}
+    token = data["token"]
+    assert token["refresh_token"]
+    assert token["expires_at"] > time.time() + 3600
+    assert integration_calls(await sim_control.requests()) == ["POST", "PATCH"]
+    state = await sim_control.call("GET", "state")
+    account = next(a for a in state["accounts"] if a["id"] == DEFAULT_ACCOUNT_ID)
+    assert account["integration_status"] == "completed"
+    assert not hass.data[DATA_LINKING].pending
+    assert not hass.data[DATA_LINKING].unclaimed
+
+    # Neither the logs nor diagnostics carry a token, the pairing code or the nonce.
+    # (aiohttp's access log shows Ring's redirect URL, nonce included: not our logging.)
+    await hass.async_block_till_done()
+    logs = "\n".join(
+        record.getMessage()
+        for record in caplog.records
+        if record.name != "aiohttp.access"
+    )
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, result["result"]
+    )
+    for secret in (
+        token["access_token"],
+        token["refresh_token"],
+        HMAC_KEY,
+        code,
+        code.replace(" ", ""),
+        link_url.query["nonce"],
+    ):
+        assert secret not in logs
+        assert secret not in str(diagnostics)
+
+
+async def test_token_exchange_view(
+    hass: HomeAssistant, link_client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """400 for a malformed code, 404 with no flow waiting; the code is never logged."""
+    caplog.set_level(logging.DEBUG)
+    resp = await link_client.post(TOKEN_EXCHANGE_PATH, data={})
+    assert resp.status == 400
+    resp = await link_client.post(TOKEN_EXCHANGE_PATH, data={"code": "has spaces"})
+    assert resp.status == 400
+    resp = await link_client.post(TOKEN_EXCHANGE_PATH, data={"code": "stray-code"})
+    assert resp.status == 404
+
+    await start_appstore_flow(hass)
+    resp = await link_client.post(TOKEN_EXCHANGE_PATH, data={"code": "secret-code-42"})
+    assert resp.status == 200
+    await hass.async_block_till_done()
+    registry = hass.data[DATA_LINKING]
+    assert not registry.unclaimed
+    assert all(pending.exchange_failed for pending in registry.pending.values())
+    assert "could not exchange" in caplog.text
+    assert "secret-code-42" not in caplog.text
+    assert "stray-code" not in caplog.text
+
+
+async def test_account_link_page_checks_time(
+    hass: HomeAssistant, link_client: TestClient
+) -> None:
+    """Malformed, expired and future links get a clear page; nothing waits -> 404."""
+    now_ms = int(time.time() * 1000)
+    nonce = "n" * 43
+    cases = {
+        f"?nonce={nonce}": (400, "Incomplete link"),
+        f"?nonce=bad&time={now_ms}": (400, "Incomplete link"),
+        f"?nonce={nonce}&time={now_ms - 601_000}": (400, "Link expired"),
+        f"?nonce={nonce}&time={now_ms + 10_000}": (400, "Clock mismatch"),
+        f"?nonce={nonce}&time={now_ms}": (404, "Nothing to link"),
+    }
+    for query, (status, title) in cases.items():
+        resp = await link_client.get(f"{ACCOUNT_LINK_PATH}{query}")
+        assert resp.status == status
+        text = await resp.text()
+        assert title in text
+        assert resp.headers["Referrer-Policy"] == "no-referrer"
+        assert resp.headers["Cache-Control"] == "no-store"
+
+    link_url = URL(ACCOUNT_LINK_PATH).with_query(
+        nonce=nonce, time=str(now_ms - 601_000)
+    )
+    status, text = await submit_code(link_client, link_url, "1", get_first=False)
+    assert (status, "Link expired" in text) == (400, True)
+    link_url = link_url.update_query(time=str(now_ms))
+    status, text = await submit_code(link_client, link_url, "1", get_first=False)
+    assert (status, "Nothing to link" in text) == (404, True)
+    resp = await link_client.post(
+        ACCOUNT_LINK_PATH, data={"nonce": nonce, "time": str(now_ms)}
+    )
+    assert resp.status == 400
+
+
+async def test_brute_force_aborts_flow(
+    hass: HomeAssistant, link_client: TestClient, sim_control: SimControl
+) -> None:
+    """Five wrong codes are tolerated; the sixth aborts the flow and drops the token."""
+    result = await start_appstore_flow(hass)
+    link_url = await install(sim_control)
+    code = pairing_code(result).replace(" ", "")
+    wrong = f"{(int(code) + 1) % 10**8:08d}"
+    for left in range(5, 0, -1):
+        status, text = await submit_code(link_client, link_url, wrong)
+        assert status == 403
+        assert f"Tries left: {left}." in text
+        assert 'name="pairing_code"' in text
+    status, text = await submit_code(link_client, link_url, wrong, get_first=False)
+    assert status == 403
+    assert "Too many wrong codes" in text
+    result = await finish_flow(hass, result)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "too_many_attempts"
+    registry = hass.data[DATA_LINKING]
+    assert not registry.pending
+    assert not registry.unclaimed
+
+    # The right code now finds nothing: the flow is gone, and Ring saw no POST.
+    status, text = await submit_code(link_client, link_url, code, get_first=False)
+    assert status == 404
+    assert integration_calls(await sim_control.requests()) == []
+
+
+async def test_several_flows_bind_by_credentials(
+    hass: HomeAssistant, link_client: TestClient, sim_control: SimControl
+) -> None:
+    """The code is tried with each waiting app; the pairing code picks the flow."""
+    await async_import_client_credential(
+        hass, DOMAIN, ClientCredential("other-client", "other-secret"), "other"
+    )
+    first = await start_appstore_flow(hass, implementation=DOMAIN)
+    second = await start_appstore_flow(hass, implementation="other")
+    result = await link_via_appstore(hass, link_client, sim_control, first)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"]["auth_implementation"] == DOMAIN
+    # The other flow still waits; it has no token of its own.
+    assert second["flow_id"] in hass.data[DATA_LINKING].pending
+    assert not hass.data[DATA_LINKING].unclaimed
+    hass.config_entries.flow.async_abort(second["flow_id"])
+    assert not hass.data[DATA_LINKING].pending
+
+
+async def test_code_exchange_failed(
+    hass: HomeAssistant, link_client: TestClient, sim_control: SimControl
+) -> None:
+    """Ring's code could not be exchanged: the page and the flow say so."""
+    await sim_control.call("POST", "faults", {"path": "^/oauth/token$", "status": 400})
+    result = await start_appstore_flow(hass)
+    link_url = await install(sim_control)
+    status, text = await submit_code(link_client, link_url, pairing_code(result))
+    assert status == 502
+    assert "Code exchange failed" in text
+    result = await finish_flow(hass, result)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "code_exchange_failed"
+
+
+async def test_no_code_from_ring(
+    hass: HomeAssistant, link_client: TestClient, sim_control: SimControl
+) -> None:
+    """The browser arrives but Ring never posted a code (wrong Token Exchange URL)."""
+    await sim_control.configure(token_exchange_url=None)
+    result = await start_appstore_flow(hass)
+    link_url = await install(sim_control)
+    status, text = await submit_code(link_client, link_url, pairing_code(result))
+    assert status == 409
+    assert "No code from Ring" in text
+    result = await finish_flow(hass, result)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "no_unclaimed_token"
+
+
+async def test_unclaimed_token_expires(
+    hass: HomeAssistant, link_client: TestClient, sim_control: SimControl
+) -> None:
+    """A token left unclaimed past its life is gone."""
+    with patch(
+        "custom_components.ring_partner.linking.UNCLAIMED_TOKEN_LIFETIME",
+        timedelta(0),
+    ):
+        result = await start_appstore_flow(hass)
+        link_url = await install(sim_control)
+        status, _ = await submit_code(link_client, link_url, pairing_code(result))
+    assert status == 409
+    result = await finish_flow(hass, result)
+    assert result["reason"] == "no_unclaimed_token"
+
+
+async def test_nonce_mismatch(
+    hass: HomeAssistant, link_client: TestClient, sim_control: SimControl
+) -> None:
+    """A wrong HMAC key cannot match Ring's nonce: the flow says which key to check."""
+    result = await start_appstore_flow(hass, hmac_key="not-the-hmac-key")
+    link_url = await install(sim_control)
+    status, text = await submit_code(link_client, link_url, pairing_code(result))
+    assert status == 409
+    assert "HMAC signature key" in text
+    result = await finish_flow(hass, result)
+    assert result["reason"] == "nonce_mismatch"
+    assert integration_calls(await sim_control.requests()) == []
+
+
+async def test_invalid_nonce_from_ring(
+    hass: HomeAssistant, link_client: TestClient, sim_control: SimControl
+) -> None:
+    """Ring's 400 Invalid Nonce (here: a link from an older install) aborts the flow."""
+    result = await start_appstore_flow(hass)
+    old_link = await install(sim_control)
+    await install(sim_control)
+    status, text = await submit_code(link_client, old_link, pairing_code(result))
+    assert status == 409
+    assert "Invalid Nonce" in text
+    result = await finish_flow(hass, result)
+    assert result["reason"] == "invalid_nonce"
+    assert not hass.data[DATA_LINKING].unclaimed
+
+
+async def test_account_already_configured(
+    hass: HomeAssistant, link_client: TestClient, sim_control: SimControl
+) -> None:
+    """An account that already has an entry is refused before Ring's POST."""
+    MockConfigEntry(domain=DOMAIN, unique_id=DEFAULT_ACCOUNT_ID).add_to_hass(hass)
+    result = await start_appstore_flow(hass)
+    link_url = await install(sim_control)
+    status, text = await submit_code(link_client, link_url, pairing_code(result))
+    assert status == 409
+    assert "Already linked" in text
+    result = await finish_flow(hass, result)
+    assert result["reason"] == "already_configured"
+    assert integration_calls(await sim_control.requests()) == []
+
+
+async def test_ring_unavailable_then_retry(
+    hass: HomeAssistant, link_client: TestClient, sim_control: SimControl
+) -> None:
+    """A failed POST keeps the flow waiting; submitting the code again links."""
+    await sim_control.call(
+        "POST",
+        "faults",
+        {"path": APP_INTEGRATIONS, "method": "POST", "status": 500, "count": 1},
+    )
+    result = await start_appstore_flow(hass)
+    link_url = await install(sim_control)
+    status, text = await submit_code(link_client, link_url, pairing_code(result))
+    assert status == 503
+    assert 'name="pairing_code"' in text
+    status, text = await submit_code(
+        link_client, link_url, pairing_code(result), get_first=False
+    )
+    assert status == 200, text
+    result = await finish_flow(hass, result)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_patch_failure_keeps_link_and_retries_on_setup(
+    hass: HomeAssistant,
+    link_client: TestClient,
+    sim_control: SimControl,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """POST worked, PATCH failed: the entry exists, a repair issue says so, setup retries."""
+    await sim_control.call(
+        "POST", "faults", {"path": APP_INTEGRATIONS, "method": "PATCH", "status": 500}
+    )
+    result = await start_appstore_flow(hass)
+    link_url = await install(sim_control)
+    status, text = await submit_code(link_client, link_url, pairing_code(result))
+    assert status == 200
+    assert "did not accept the final confirmation" in text
+    result = await finish_flow(hass, result)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    issue_id = awaiting_issue_id(DEFAULT_ACCOUNT_ID)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id)
+
+    await sim_control.call("DELETE", "faults")
+    entry = result["result"]
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    assert integration_calls(await sim_control.requests())[-1] == "PATCH"
+    state = await sim_control.call("GET", "state")
+    account = next(a for a in state["accounts"] if a["id"] == DEFAULT_ACCOUNT_ID)
+    assert account["integration_status"] == "completed"
+
+
+async def test_flow_times_out(hass: HomeAssistant, link_client: TestClient) -> None:
+    """Nobody links within the window: the flow aborts and stops accepting codes."""
+    with patch("custom_components.ring_partner.config_flow.LINK_TIMEOUT", 0.01):
+        result = await start_appstore_flow(hass)
+        result = await finish_flow(hass, result)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "link_timeout"
+    assert not hass.data[DATA_LINKING].pending
+    resp = await link_client.post(TOKEN_EXCHANGE_PATH, data={"code": "late-code"})
+    assert resp.status == 404
+
+
+async def test_dismissed_flow_unregisters(
+    hass: HomeAssistant, link_client: TestClient
+) -> None:
+    """Closing the dialog at the URL step stops accepting codes for it."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "appstore"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HMAC_KEY: HMAC_KEY}
+    )
+    assert result["step_id"] == "link"
+    assert hass.data[DATA_LINKING].pending
+    hass.config_entries.flow.async_abort(result["flow_id"])
+    assert not hass.data[DATA_LINKING].pending
+
+
+def test_mask_email() -> None:
+    """Enough of the address to recognize it, no more."""
+    assert mask_email("dinner@example.com") == "d***r@example.com"
+    assert mask_email("d@example.com") == "***@example.com"
+    assert mask_email(None) is None
+    assert mask_email("no-at-sign") is None

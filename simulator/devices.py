@@ -22,7 +22,9 @@ from simulator.ids import iso_seconds
 from simulator.models import Device
 from simulator.state import SimState, get_state
 
-INCLUDES = ("status", "capabilities", "location", "configurations")
+# Relationship order and `included` order as in the recorded response.
+INCLUDES = ("status", "location", "capabilities", "configurations")
+INCLUDED_ORDER = ("location", "status", "capabilities", "configurations")
 RESOURCE_TYPES = {
     "status": "device-status",
     "capabilities": "device-capabilities",
@@ -202,7 +204,7 @@ def parse_include(request: web.Request) -> list[str]:
     names = [name.strip() for name in raw.split(",") if name.strip()]
     if unknown := [name for name in names if name not in INCLUDES]:
         raise bad_request(f"Unsupported include: {', '.join(unknown)}")
-    return [name for name in INCLUDES if name in names]
+    return [name for name in INCLUDED_ORDER if name in names]
 
 
 def _included(state: SimState, devices: list[Device], includes: list[str]) -> list[Any]:

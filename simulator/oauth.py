@@ -20,8 +20,9 @@ import hashlib
 import hmac
 from html import escape
 from typing import Any
+from urllib.parse import unquote
 
-from aiohttp import BasicAuth, web
+from aiohttp import web
 from yarl import URL
 
 from simulator.models import STATUS_AWAITING, STATUS_NONE, STATUS_PENDING
@@ -47,13 +48,15 @@ def _oauth_error(err: OAuthError) -> web.Response:
 def _client(request: web.Request, form: Any) -> tuple[str, str]:
     """Return (client_id, client_secret) from the form or HTTP Basic auth."""
     client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
-    if header := request.headers.get("Authorization"):
+    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "basic":
         try:
-            basic = BasicAuth.decode(header)
+            decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
         except ValueError:
-            pass
-        else:
-            client_id, secret = basic.login, basic.password
+            decoded = ""
+        login, sep, password = decoded.partition(":")
+        if sep:
+            client_id, secret = unquote(login), unquote(password)
     return str(client_id), str(secret)
 
 

@@ -7,6 +7,7 @@ import time
 from typing import Any
 from unittest.mock import patch
 
+import aioice.ice
 from aiortc import RTCPeerConnection
 from freezegun.api import FrozenDateTimeFactory
 import pytest
@@ -34,7 +35,6 @@ from custom_components.ring_partner.webrtc import count_candidates
 from homeassistant.components.camera import CameraState
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
-from simulator.media.stream import ensure_loopback_candidates
 from simulator.scenario import BACKYARD_ID, FRONT_DOOR_ID
 
 from .conftest import SimControl
@@ -45,6 +45,20 @@ GARAGE = "camera.garage"
 pytestmark = pytest.mark.usefixtures("socket_enabled", "init_integration")
 
 
+@pytest.fixture(autouse=True)
+def loopback_ice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let the test's aiortc peers gather 127.0.0.1 candidates (aioice skips loopback)."""
+    original = aioice.ice.get_host_addresses
+
+    def _with_loopback(use_ipv4: bool, use_ipv6: bool) -> list[str]:
+        addresses = original(use_ipv4=use_ipv4, use_ipv6=use_ipv6)
+        if use_ipv4 and "127.0.0.1" not in addresses:
+            addresses.insert(0, "127.0.0.1")
+        return addresses
+
+    monkeypatch.setattr(aioice.ice, "get_host_addresses", _with_loopback)
+
+
 async def browser_offer(
     *, direction: str = "recvonly", audio: bool = False
 ) -> tuple[RTCPeerConnection, str, list[dict[str, Any]]]:
@@ -53,7 +67,6 @@ async def browser_offer(
     Returns the peer, the offer without candidates (what the frontend sends first) and the
     candidates as the frontend trickles them (candidate, sdpMid, sdpMLineIndex).
     """
-    ensure_loopback_candidates()
     pc = RTCPeerConnection()
     if audio:
         pc.addTransceiver("audio", direction=direction)

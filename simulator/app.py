@@ -6,7 +6,7 @@ presigned URLs point to, a different origin as in production (ring-partner-api.m
 Both bind `config.host` (127.0.0.1); port 0 picks a free port.
 """
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 import logging
 import socket
@@ -14,19 +14,13 @@ import socket
 import aiohttp
 from aiohttp import web
 
-from simulator import control, devices, history, linking, middleware, oauth
+from simulator import control, devices, history, linking, middleware, oauth, users
 from simulator.config import SimulatorConfig
 from simulator.errors import error_middleware
+from simulator.media import setup_media_routes
 from simulator.state import STATE_KEY, SimState
 
 _LOGGER = logging.getLogger(__name__)
-
-type MediaSetup = Callable[[web.Application, web.Application, SimState], None]
-setup_media_routes: MediaSetup | None
-try:
-    from simulator.media import setup_media_routes
-except ImportError:  # pragma: no cover - until the media package lands
-    setup_media_routes = None
 
 
 def _base_app(state: SimState) -> web.Application:
@@ -51,11 +45,11 @@ def build_apps(state: SimState) -> tuple[web.Application, web.Application]:
     media_app = _base_app(state)
     oauth.setup(api_app)
     linking.setup(api_app)
+    users.setup(api_app)
     devices.setup(api_app)
     history.setup(api_app)
     control.setup(api_app)
-    if setup_media_routes is not None:
-        setup_media_routes(api_app, media_app, state)
+    setup_media_routes(api_app, media_app, state)
     return api_app, media_app
 
 

@@ -136,6 +136,8 @@ async def error_middleware(
         if err.status < 400:
             raise
         headers = {"Allow": err.headers["Allow"]} if "Allow" in err.headers else None
+        if err.status == 404:
+            return not_found().response()
         return JsonApiError(err.status, detail=err.reason, headers=headers).response()
     except Exception:
         _LOGGER.exception(

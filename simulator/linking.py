@@ -1,4 +1,4 @@
-"""Appstore (one-way) linking, the app-integrations API and `/v1/users/me` (§1.5 to §2.3).
+"""Appstore (one-way) linking and the app-integrations API (§1.5 to §2.3).
 
 Choices for ring-partner-api.md §11.1/§11.2/§11.6: the Token Exchange POST is form-encoded
 with only `code` and must answer 200; otherwise the install fails (502 from the control API)
@@ -217,32 +217,8 @@ async def delete_integration(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-async def users_me(request: web.Request) -> web.Response:
-    """`GET /v1/users/me`; a bad token answers 403 as documented (§2.1)."""
-    state = get_state(request)
-    grant = state.bearer_grant(request)
-    if grant is None:
-        raise JsonApiError(
-            403, "Forbidden", "Client not authenticated or token invalid"
-        )
-    account = state.accounts[grant.account_id]
-    attributes = {
-        "first_name": account.first_name,
-        "last_name": account.last_name,
-        "email": account.email,
-        "phone_number": account.phone_number,
-    }
-    return web.json_response(
-        {
-            "data": {"type": "users", "id": account.id, "attributes": attributes},
-            "meta": state.meta(),
-        }
-    )
-
-
 def setup(app: web.Application) -> None:
-    """Register the users and app-integrations routes."""
-    app.router.add_get("/v1/users/me", users_me)
+    """Register the app-integrations routes."""
     app.router.add_post("/v1/accounts/me/app-integrations", confirm_integration)
     app.router.add_patch("/v1/accounts/me/app-integrations", update_integration)
     app.router.add_delete("/v1/accounts/me/app-integrations", delete_integration)

@@ -26,8 +26,7 @@ Methods meant for the media package:
   `device_offline`, `device_removed` or `account_unlinked` (device None), e.g. to end streams
 """
 
-import asyncio
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable
 import time
 from typing import Any
 
@@ -41,10 +40,9 @@ from simulator.ids import IdFactory, iso_seconds, stable_id
 from simulator.models import STATUS_COMPLETED, Account, Device, HistoryEvent, Recording
 from simulator.ratelimit import RateLimiter
 from simulator.scenario import AccountSpec, DeviceSpec, Scenario
+from simulator.tasks import TaskRegistry
 from simulator.tokens import AccessToken, TokenStore
 from simulator.webhooks import WebhookSender
-
-type Listener = Callable[[str, Device | None, Account], None]
 
 
 def get_state(request: web.Request) -> SimState:
@@ -52,11 +50,12 @@ def get_state(request: web.Request) -> SimState:
     return request.app[STATE_KEY]
 
 
-class SimState:
+class SimState(TaskRegistry):
     """Accounts, devices, history, recordings, tokens and the simulator's own tasks."""
 
     def __init__(self, config: SimulatorConfig) -> None:
         """Build the world from the config's scenario (default scenario when None)."""
+        super().__init__()
         self.config = config
         self.clock: Callable[[], float] = config.clock or time.time
         self.ids = IdFactory(config.seed)
@@ -69,10 +68,6 @@ class SimState:
         self._events: dict[str, HistoryEvent] = {}
         self._history: dict[str, list[HistoryEvent]] = {}
         self._recordings: dict[str, list[Recording]] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._handles: set[asyncio.TimerHandle] = set()
-        self._stop_callbacks: list[Callable[[], Awaitable[None]]] = []
-        self._listeners: list[Listener] = []
         self.request_log: list[dict[str, Any]] = []
         self.faults = FaultTable()
         self.rate_limiter = RateLimiter()
@@ -284,58 +279,6 @@ class SimState:
             event_end = event.end_ms if event.end_ms is not None else event.start_ms
             if event.start_ms <= end_ms and event_end >= start_ms:
                 event.reviewed = True
-
-    # -- listeners ----------------------------------------------------------------------
-    def add_listener(self, listener: Listener) -> None:
-        """Call `listener(kind, device, account)` on offline/removal/unlink."""
-        self._listeners.append(listener)
-
-    def notify(self, kind: str, device: Device | None, account: Account) -> None:
-        """Tell listeners about a state change."""
-        for listener in list(self._listeners):
-            listener(kind, device, account)
-
-    # -- tasks --------------------------------------------------------------------------
-    def spawn(
-        self, coro: Coroutine[Any, Any, Any], name: str | None = None
-    ) -> asyncio.Task[Any]:
-        """Start a task that `close()` cancels."""
-        task = asyncio.get_running_loop().create_task(coro, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
-
-    def call_later(
-        self, delay: float, callback: Callable[[], None]
-    ) -> asyncio.TimerHandle:
-        """Schedule a callback that `close()` cancels."""
-
-        def fire() -> None:
-            self._handles.discard(handle)
-            callback()
-
-        handle = asyncio.get_running_loop().call_later(delay, fire)
-        self._handles.add(handle)
-        return handle
-
-    def on_stop(self, callback: Callable[[], Awaitable[None]]) -> None:
-        """Run `callback` (async) when the simulator stops."""
-        self._stop_callbacks.append(callback)
-
-    async def close(self) -> None:
-        """Run stop callbacks, cancel every timer and task this state started."""
-        for callback in reversed(self._stop_callbacks):
-            await callback()
-        self._stop_callbacks.clear()
-        for handle in self._handles:
-            handle.cancel()
-        self._handles.clear()
-        while self._tasks:
-            tasks = list(self._tasks)
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            self._tasks.difference_update(tasks)
 
 
 STATE_KEY = web.AppKey("simulator_state", SimState)

@@ -19,7 +19,7 @@ from simulator.scenario import (
     Scenario,
 )
 
-from .helpers import control, link_account
+from .helpers import api, control, link_account
 from .partner import Partner
 
 
@@ -250,3 +250,23 @@ def test_cli_flags(tmp_path: Path) -> None:
     assert config.scenario is not None
     assert config.motion_subtype_placement == "both"
     assert config.webhooks_before_completed is True
+
+
+async def test_subscriptions(sim: Simulator, session: aiohttp.ClientSession) -> None:
+    """Subscriptions created by the control API are listed; Playground gets 422."""
+    token = (await link_account(session, sim))["access_token"]
+    assert (await api(session, sim, "/v1/accounts/me/subscriptions", token))[
+        "data"
+    ] == []
+    await control(session, sim, "/accounts/default/subscription", {"sub_type": "paid"})
+    body = await api(session, sim, "/v1/accounts/me/subscriptions", token)
+    (item,) = body["data"]
+    assert item["type"] == "subscriptions"
+    assert item["attributes"]["status"] == "active"
+    assert item["attributes"]["sub_type"] == "paid"
+    assert len(item["relationships"]["devices"]["data"]) == 4
+    await control(
+        session, sim, "/accounts/default/subscription", {"sub_type": "x"}, expect=400
+    )
+    playground = (await control(session, sim, "/playground/token"))["access_token"]
+    await api(session, sim, "/v1/accounts/me/subscriptions", playground, expect=422)

@@ -83,26 +83,53 @@ def _text(
     draw.text(position, text, font=font, fill=_WHITE)
 
 
-def _watermark(
-    draw: ImageDraw.ImageDraw, source: FrameSource, width: int, at_ms: int, scale: int
-) -> None:
-    """Burn Ring's watermark: logo top-left; device id, app name and time top-right."""
-    margin = max(scale // 2, 1)
-    logo_font = _font(scale * 2)
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """Positions and font sizes for one frame size."""
+
+    width: int
+    height: int
+
+    @property
+    def scale(self) -> int:
+        """Return the base text size in pixels."""
+        return max(self.height // 36, 4)
+
+    @property
+    def margin(self) -> int:
+        """Return the watermark margin in pixels."""
+        return max(self.scale // 2, 1)
+
+    @property
+    def middle(self) -> int:
+        """Return the top of the device name."""
+        return self.height // 2 - self.scale * 3
+
+    def watermark_line(self, row: int) -> int:
+        """Return the top of a watermark line (top-right block)."""
+        return self.margin + row * (self.scale + self.margin)
+
+
+@lru_cache(maxsize=16)
+def _overlay(source: FrameSource, layout: _Layout, label: str | None) -> Image.Image:
+    """Draw the parts that never change (logo, device id, app name, name, label) once."""
+    image = Image.new("RGBA", (layout.width, layout.height), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    scale, margin = layout.scale, layout.margin
     draw.rounded_rectangle(
         (margin, margin, margin + scale * 5, margin + scale * 3),
-        radius=max(scale // 2, 1),
+        radius=margin,
         fill=_RING_BLUE,
     )
-    draw.text(
-        (margin + scale // 2, margin + scale // 2), "ring", font=logo_font, fill=_WHITE
-    )
-    stamp = datetime.fromtimestamp(at_ms // 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    draw.text((margin * 2, margin * 2), "ring", font=_font(scale * 2), fill=_WHITE)
     small = _font(scale)
-    for row, line in enumerate((source.device_id, source.app_name, stamp)):
-        text_width = draw.textlength(line, font=small)
-        position = (width - margin - text_width, margin + row * (scale + margin))
-        _text(draw, position, line, small)
+    for row, line in enumerate((source.device_id, source.app_name)):
+        right = layout.width - margin - draw.textlength(line, font=small)
+        _text(draw, (right, layout.watermark_line(row)), line, small)
+    _text(draw, (scale, layout.middle), source.device_name, _font(scale * 3))
+    if label:
+        _text(draw, (scale, layout.middle + scale * 7), label, small)
+    return image
 
 
 def render_frame(
@@ -114,18 +141,22 @@ def render_frame(
     label: str | None = None,
 ) -> Image.Image:
     """Render the RGB frame a camera would have captured at an epoch-ms instant."""
+    layout = _Layout(width, height)
     image = _background(width, height, at_ms)
+    overlay = _overlay(source, layout, label)
+    image.paste(overlay, (0, 0), overlay)
     draw = ImageDraw.Draw(image)
-    scale = max(height // 36, 4)
-    _watermark(draw, source, width, at_ms, scale)
-    big = _font(scale * 3)
-    middle = height // 2 - scale * 3
-    _text(draw, (scale, middle), source.device_name, big)
+    small = _font(layout.scale)
+    stamp = datetime.fromtimestamp(at_ms // 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    right = width - layout.margin - draw.textlength(stamp, font=small)
+    _text(draw, (right, layout.watermark_line(2)), stamp, small)
+    clock_top = layout.middle + layout.scale * 4
     _text(
-        draw, (scale, middle + scale * 4), format_capture_time(at_ms), _font(scale * 2)
+        draw,
+        (layout.scale, clock_top),
+        format_capture_time(at_ms),
+        _font(layout.scale * 2),
     )
-    if label:
-        _text(draw, (scale, middle + scale * 7), label, _font(scale))
     return image
 
 

@@ -16,15 +16,14 @@ import logging
 from typing import Any, Final
 
 from aiohttp import web
-from aiortc import RTCPeerConnection
 
 from simulator.errors import JsonApiError, bad_request, not_found
 from simulator.models import Account, Device
 
 from .context import MediaContext
+from .peer import LivePeer, answer_offer
 from .sdp import OfferError, validate_offer
 from .search import Footage
-from .stream import answer_offer
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -46,7 +45,7 @@ class WhepSession:
     answer_sdp: str = field(repr=False)
     created_ms: int
     event_id: str
-    pc: RTCPeerConnection | None = field(default=None, repr=False)
+    peer: LivePeer | None = field(default=None, repr=False)
     cap: asyncio.TimerHandle | None = field(default=None, repr=False)
     closed: bool = False
     deleted: bool = False
@@ -114,7 +113,7 @@ class WhepSessions:
             offer = validate_offer(
                 offer_sdp, require_candidates=state.config.require_ice_candidates
             )
-            pc, answer_sdp = await answer_offer(
+            peer = await answer_offer(
                 offer_sdp, offer, self._ctx.source(device), now_ms=state.now_ms
             )
         except (OfferError, ValueError) as err:
@@ -127,10 +126,10 @@ class WhepSessions:
             account_id=account.id,
             component_id=component_id,
             offer_sdp=offer_sdp,
-            answer_sdp=answer_sdp,
+            answer_sdp=peer.answer_sdp,
             created_ms=now,
             event_id=event.id,
-            pc=pc,
+            peer=peer,
         )
         self._sessions[session.id] = session
         cap_s = (
@@ -142,16 +141,17 @@ class WhepSessions:
             state.config.scaled(cap_s), lambda: self._end_soon(session, "cap")
         )
 
-        @pc.on("connectionstatechange")
         def _on_state() -> None:
             """End the session when ICE/DTLS fails."""
-            if pc.connectionState == "failed":
+            if peer.pc.connectionState == "failed":
                 self._end_soon(session, "failed")
+
+        peer.pc.add_listener("connectionstatechange", _on_state)
 
         path = SESSION_PATH.format(device_id=device.id, session_id=session.id)
         return web.Response(
             status=201,
-            body=answer_sdp.encode(),
+            body=peer.answer_sdp.encode(),
             content_type=SDP_CONTENT_TYPE,
             headers={"Location": f"{state.base_url}{path}"},
         )
@@ -196,9 +196,9 @@ class WhepSessions:
             event.end_ms = now
         if (device := state.devices.get(session.device_id)) is not None:
             state.add_recording(device, session.created_ms, now, session.event_id)
-        pc, session.pc = session.pc, None
-        if pc is not None:
-            await pc.close()
+        peer, session.peer = session.peer, None
+        if peer is not None:
+            await peer.close()
         _LOGGER.debug("WHEP session on %s ended: %s", session.device_id, reason)
 
     def on_state_change(

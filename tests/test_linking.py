@@ -16,6 +16,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
+from custom_components.ring_partner.client import User
 from custom_components.ring_partner.const import (
     ACCOUNT_LINK_PATH,
     CONF_ACCOUNT_ID,
@@ -27,7 +28,14 @@ from custom_components.ring_partner.const import (
     TOKEN_EXCHANGE_PATH,
     LinkMethod,
 )
-from custom_components.ring_partner.linking import DATA_LINKING, mask_email
+from custom_components.ring_partner.linking import (
+    DATA_LINKING,
+    LinkCredentials,
+    LinkingRegistry,
+    PendingLink,
+    UnclaimedToken,
+    mask_email,
+)
 from custom_components.ring_partner.repairs import awaiting_issue_id
 from homeassistant.components.application_credentials import (
     ClientCredential,
@@ -38,6 +46,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
+from simulator import Simulator
 from simulator.scenario import DEFAULT_ACCOUNT_ID
 
 from .conftest import HMAC_KEY, SimControl
@@ -513,3 +523,110 @@ def test_mask_email() -> None:
     assert mask_email("d@example.com") == "***@example.com"
     assert mask_email(None) is None
     assert mask_email("no-at-sign") is None
+
+
+def _appstore_entry(simulator: Simulator, account_id: str) -> MockConfigEntry:
+    """Return an Appstore entry whose tokens Ring no longer accepts."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=account_id,
+        title="Demo User",
+        data={
+            "auth_implementation": DOMAIN,
+            "token": {"access_token": "revoked", "expires_at": 0},
+            CONF_LINK_METHOD: LinkMethod.APPSTORE,
+            CONF_HMAC_KEY: HMAC_KEY,
+            CONF_ACCOUNT_ID: account_id,
+            CONF_LINKED_AT: "2026-01-01T00:00:00+00:00",
+            CONF_ENDPOINTS: {
+                "api_base": simulator.base_url,
+                "token_url": simulator.token_url,
+                "authorize_url": simulator.authorize_url,
+            },
+        },
+    )
+
+
+async def start_appstore_reauth(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> ConfigFlowResult:
+    """Start reauth and go to the waiting step; the stored HMAC key is reused."""
+    result = await entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_confirm"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    return await continue_appstore_flow(hass, result, hmac_key=None)
+
+
+async def test_appstore_reauth(
+    hass: HomeAssistant,
+    link_client: TestClient,
+    sim_control: SimControl,
+) -> None:
+    """Reauth links the same account again from the Ring app and reloads the entry."""
+    entry = _appstore_entry(sim_control.sim, DEFAULT_ACCOUNT_ID)
+    entry.add_to_hass(hass)
+    result = await start_appstore_reauth(hass, entry)
+    result = await link_via_appstore(hass, link_client, sim_control, result)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data["token"]["access_token"] != "revoked"
+    assert entry.data[CONF_LINKED_AT] != "2026-01-01T00:00:00+00:00"
+    assert entry.data[CONF_HMAC_KEY] == HMAC_KEY
+    await hass.async_block_till_done()
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_appstore_reauth_wrong_account(
+    hass: HomeAssistant, link_client: TestClient, sim_control: SimControl
+) -> None:
+    """Linking another account during reauth aborts before Ring's POST."""
+    entry = _appstore_entry(sim_control.sim, "ava1.ring.account.someone-else")
+    entry.add_to_hass(hass)
+    result = await start_appstore_reauth(hass, entry)
+    link_url = await install(sim_control)
+    status, text = await submit_code(link_client, link_url, pairing_code(result))
+    assert status == 409
+    assert "Different Ring account" in text
+    result = await finish_flow(hass, result)
+    assert result["reason"] == "wrong_account"
+    assert integration_calls(await sim_control.requests()) == []
+
+
+async def test_registry_keeps_tokens_a_waiting_flow_can_claim(
+    hass: HomeAssistant,
+) -> None:
+    """Tokens go only when no waiting flow of the same app is left; ends are idempotent."""
+    registry = LinkingRegistry(hass)
+    credentials = LinkCredentials(
+        client_id="id", client_secret="secret", token_url="t", api_base="a"
+    )
+
+    def pending(flow_id: str) -> PendingLink:
+        return PendingLink(
+            flow_id=flow_id,
+            credentials=credentials,
+            hmac_key=HMAC_KEY,
+            pairing_code="12345678",
+            check_account=lambda _: None,
+            result=hass.loop.create_future(),
+        )
+
+    first, second = pending("first"), pending("second")
+    registry.async_register(first)
+    registry.async_register(second)
+    registry.unclaimed.append(
+        UnclaimedToken(
+            credentials=credentials,
+            token={},
+            user=User(id="account"),
+            expires=dt_util.utcnow() + timedelta(minutes=1),
+        )
+    )
+    registry.async_unregister("first")
+    assert first.result.cancelled()
+    assert registry.unclaimed
+    second.result.set_result(None)  # type: ignore[arg-type]
+    registry._fail(second, "link_timeout")
+    assert not registry.unclaimed
+    registry.async_unregister("second")
+    assert not registry.pending

@@ -5,6 +5,7 @@ from typing import Any
 import probatio
 
 from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
@@ -99,11 +100,10 @@ class CompleteIntegrationRepairFlow(RepairsFlow):
             if entry is None:
                 # Nothing is left to complete: finishing the flow deletes the issue.
                 return self.async_create_entry(data={})
-            runtime_data = getattr(entry, "runtime_data", None)
-            if runtime_data is None:
+            if entry.state is not ConfigEntryState.LOADED:
                 return self.async_abort(reason="not_loaded")
             if await async_complete_if_awaiting(
-                self.hass, self.account_id, runtime_data.client
+                self.hass, self.account_id, entry.runtime_data.client
             ):
                 return self.async_create_entry(data={})
             errors["base"] = "cannot_connect"

@@ -65,8 +65,10 @@ def simulator_config() -> SimulatorConfig:
 
 
 @pytest.fixture
-async def simulator(simulator_config: SimulatorConfig) -> AsyncGenerator[Simulator]:
-    """Run the Ring cloud simulator in-process on 127.0.0.1."""
+async def simulator(
+    simulator_config: SimulatorConfig, socket_enabled: None
+) -> AsyncGenerator[Simulator]:
+    """Run the Ring cloud simulator in-process on 127.0.0.1 (sockets allowed to 127.0.0.1 only)."""
     async with run_simulator(simulator_config) as sim:
         yield sim
 

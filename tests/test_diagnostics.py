@@ -1,0 +1,33 @@
+"""Test diagnostics: useful, and free of secrets."""
+
+import json
+
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+
+from homeassistant.core import HomeAssistant
+
+from .conftest import HMAC_KEY
+
+
+async def test_diagnostics_redact_secrets(
+    hass: HomeAssistant, init_integration: MockConfigEntry, hass_client
+) -> None:
+    """Diagnostics show devices and webhook health but no token, key or personal data."""
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, init_integration
+    )
+    text = json.dumps(diagnostics)
+    token = init_integration.data["token"]
+    for secret in (
+        token["access_token"],
+        token["refresh_token"],
+        HMAC_KEY,
+        "demo.user@example.com",
+    ):
+        assert secret not in text
+    assert len(diagnostics["devices"]) == 4
+    assert diagnostics["webhooks"]["receiving"] is False
+    assert diagnostics["entry"]["data"]["token"]["access_token"] == "**REDACTED**"

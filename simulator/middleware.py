@@ -11,11 +11,19 @@ from typing import Any
 
 from aiohttp import web
 
-from simulator.errors import Handler, JsonApiError
+from simulator.errors import Handler, JsonApiError, media_error
+from simulator.ids import iso_seconds
 from simulator.state import get_state
 
 MAX_LOG = 10_000
 RATE_HEADERS_KEY = "simulator_rate_limit_headers"
+# Media downloads answer faults in their own error shape (ring-partner-api.md §4.4).
+MEDIA_FAULT_CODES = {500: "INTERNAL_ERROR", 503: "SERVER_BUSY"}
+MEDIA_DOWNLOAD_SUFFIXES = (
+    "/media/image/download",
+    "/media/video/download",
+    "/v1/download",
+)
 
 
 @web.middleware
@@ -73,6 +81,18 @@ async def fault_middleware(
     headers = (
         {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
     )
+    code = MEDIA_FAULT_CODES.get(fault.status)
+    if code is not None and request.path.endswith(MEDIA_DOWNLOAD_SUFFIXES):
+        state = get_state(request)
+        request_id = state.ids.uuid()
+        return media_error(
+            fault.status,
+            code,
+            "Injected fault",
+            request_id=request_id,
+            timestamp=iso_seconds(state.now_ms()),
+            headers=headers | {"X-Request-ID": request_id},
+        ).response()
     return JsonApiError(
         fault.status, detail="Injected fault", headers=headers
     ).response()

@@ -268,7 +268,7 @@ async def test_request_errors(
 async def test_server_busy_fault(
     sim: Simulator, session: aiohttp.ClientSession, token: str
 ) -> None:
-    """An injected 503 on the image path answers SERVER_BUSY."""
+    """An injected 503 on the image path answers SERVER_BUSY in the media error shape."""
     await control(
         session,
         sim,
@@ -276,8 +276,7 @@ async def test_server_busy_fault(
         {"path": "/media/image/download$", "status": 503, "count": 1},
     )
     body = {"type": "at_timestamp", "timestamp": sim.state.now_ms()}
-    response = await _request(session, sim, token, body)
-    assert response.status == 503
+    await _error(await _request(session, sim, token, body), 503, "SERVER_BUSY")
     await _error(await _request(session, sim, token, body), 416, "MEDIA_NOT_FOUND")
 
 

@@ -224,3 +224,22 @@ async def test_lenient_candidates_delete_and_shutdown(
     assert records[BACKYARD_ID]["close_reason"] == "device_offline"
     # The front door session stays open: the simulator's stop() must close it.
     assert not records[FRONT_DOOR_ID]["closed"]
+
+
+async def test_battery_cap(
+    sim: Simulator,
+    session: aiohttp.ClientSession,
+    token: str,
+    client: RTCPeerConnection,
+) -> None:
+    """Battery devices use the (shorter) battery cap; line-powered ones the wired cap."""
+    await control(session, sim, "/config", {"whep_cap_battery_s": 0.2})
+    offer = await _offer(client)
+    status, _, _ = await _post(session, sim, token, offer, device_id=BACKYARD_ID)
+    assert status == 201
+    status, _, _ = await _post(session, sim, token, offer)
+    assert status == 201
+    await asyncio.sleep(0.5)
+    records = {record["device_id"]: record for record in await _sessions(session, sim)}
+    assert records[BACKYARD_ID]["close_reason"] == "cap"
+    assert not records[FRONT_DOOR_ID]["closed"]

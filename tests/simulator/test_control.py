@@ -4,10 +4,12 @@ import json
 from pathlib import Path
 
 import aiohttp
+from aiohttp.test_utils import make_mocked_request
 import pytest
 
 from simulator import Simulator
 from simulator.__main__ import build_parser, config_from_args
+from simulator.errors import JsonApiError
 from simulator.scenario import (
     BACKYARD_ID,
     CHIME_ID,
@@ -270,3 +272,19 @@ async def test_subscriptions(sim: Simulator, session: aiohttp.ClientSession) -> 
     )
     playground = (await control(session, sim, "/playground/token"))["access_token"]
     await api(session, sim, "/v1/accounts/me/subscriptions", playground, expect=422)
+
+
+async def test_media_helpers_errors(sim: Simulator) -> None:
+    """The state API raises media-style errors for the media package."""
+    request = make_mocked_request("GET", "/v1/devices/x/media", headers={})
+    with pytest.raises(JsonApiError) as err:
+        sim.state.authenticate(request, media=True)
+    (error,) = err.value.body()["errors"]
+    assert error["status"] == "401"
+    assert error["code"] == "UNAUTHORIZED"
+    assert set(error) == {"id", "status", "code", "detail", "meta"}
+    account = sim.state.accounts[DEFAULT_ACCOUNT_ID]
+    with pytest.raises(JsonApiError) as err:
+        sim.state.device_for(account, "nope", media=True)
+    assert err.value.body()["errors"][0]["code"] == "DEVICE_NOT_FOUND"
+    assert sim.state.consent_time(account) is None

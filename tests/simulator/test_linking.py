@@ -170,6 +170,8 @@ async def test_app_integration_errors(
     await api(
         session, sim, INTEGRATIONS, "nope", method="POST", json_body={}, expect=401
     )
+    sim.state.accounts[DEFAULT_ACCOUNT_ID].integration_status = "none"
+    assert await call("PATCH", {"status": "completed"}, 404) == "Not Found"
 
 
 async def test_uninstall_revokes_everything(

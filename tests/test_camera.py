@@ -30,6 +30,7 @@ from custom_components.ring_partner.client import (
     RingPartnerServerError,
     RingPartnerUnavailableError,
     VideoCapability,
+    WhepSession,
 )
 from custom_components.ring_partner.webrtc import count_candidates
 from homeassistant.components.camera import CameraState
@@ -376,6 +377,72 @@ async def test_close_while_gathering_sends_nothing(
     assert await whep_sessions(sim_control) == []
 
 
+async def test_close_while_ring_answers(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    init_integration: MockConfigEntry,
+    sim_control: SimControl,
+    peers: list[RTCPeerConnection],
+) -> None:
+    """Closed while the WHEP POST is in flight: the session Ring opens is DELETEd."""
+    pc = RTCPeerConnection()
+    peers.append(pc)
+    pc.addTransceiver("video", direction="recvonly")
+    await pc.setLocalDescription(await pc.createOffer())
+    client = init_integration.runtime_data.client
+    create = client.create_whep_session
+    posted, release = asyncio.Event(), asyncio.Event()
+
+    async def _slow_create(*args: Any, **kwargs: Any) -> WhepSession:
+        posted.set()
+        await release.wait()
+        session: WhepSession = await create(*args, **kwargs)
+        return session
+
+    ws = await hass_ws_client(hass)
+    with patch.object(client, "create_whep_session", _slow_create):
+        subscription, _ = await start_offer(ws, FRONT_DOOR, pc.localDescription.sdp)
+        await posted.wait()
+        await ws.send_json_auto_id(
+            {"type": "unsubscribe_events", "subscription": subscription}
+        )
+        assert (await ws.receive_json())["success"]
+        release.set()
+        await hass.async_block_till_done(wait_background_tasks=True)
+    (session,) = await whep_sessions(sim_control)
+    assert session["deleted"] is True
+    assert state_of(hass, FRONT_DOOR).state == CameraState.IDLE
+
+
+async def test_failed_delete_is_not_an_error(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    init_integration: MockConfigEntry,
+    peers: list[RTCPeerConnection],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A DELETE that fails is only logged: Ring ends the session at its cap anyway."""
+    pc = RTCPeerConnection()
+    peers.append(pc)
+    pc.addTransceiver("video", direction="recvonly")
+    await pc.setLocalDescription(await pc.createOffer())
+    client = init_integration.runtime_data.client
+    ws = await hass_ws_client(hass)
+    subscription, _ = await start_offer(ws, FRONT_DOOR, pc.localDescription.sdp)
+    assert (await next_event(ws, subscription))["type"] == "answer"
+    with patch.object(
+        client,
+        "delete_whep_session",
+        side_effect=RingPartnerServerError(status=500),
+    ):
+        await ws.send_json_auto_id(
+            {"type": "unsubscribe_events", "subscription": subscription}
+        )
+        assert (await ws.receive_json())["success"]
+        await hass.async_block_till_done()
+    assert "Could not close a live view" in caplog.text
+
+
 async def test_unload_closes_open_sessions(
     hass: HomeAssistant,
     hass_ws_client: WebSocketGenerator,
@@ -456,4 +523,5 @@ async def test_entities_registered(
     assert entry.unique_id == f"{FRONT_DOOR_ID}_camera"
     state = state_of(hass, FRONT_DOOR)
     assert state.attributes["brand"] == "Ring"
+    assert state.attributes["motion_detection"] is True
     assert state.attributes["image_captured_at"] is None

@@ -85,25 +85,30 @@ def live_view_cap(device: Device) -> timedelta:
     return WHEP_CAP_LINE_POWER
 
 
+# Translation keys for failed WHEP requests, most specific first (503 = device offline, §4.1).
+_LIVE_VIEW_ERRORS: Final[tuple[tuple[type[RingPartnerError], str], ...]] = (
+    (RingPartnerUnavailableError, "device_offline"),
+    (RingPartnerAuthenticationError, "authentication_error"),
+    (RingPartnerForbiddenError, "live_view_forbidden"),
+    (RingPartnerNotFoundError, "device_not_found"),
+    (RingPartnerRateLimitError, "rate_limited"),
+    (RingPartnerBadRequestError, "live_view_rejected"),
+)
+
+
 def live_view_error(err: RingPartnerError) -> HomeAssistantError:
     """Translate a failed WHEP request for the frontend."""
-    key, placeholders = "communication_error", {"error": str(err)}
-    if isinstance(err, RingPartnerUnavailableError):
-        key, placeholders = "device_offline", {}
-    elif isinstance(err, RingPartnerAuthenticationError):
-        key, placeholders = "authentication_error", {}
-    elif isinstance(err, RingPartnerForbiddenError):
-        key, placeholders = "live_view_forbidden", {}
-    elif isinstance(err, RingPartnerNotFoundError):
-        key, placeholders = "device_not_found", {}
-    elif isinstance(err, RingPartnerRateLimitError):
-        key, placeholders = "rate_limited", {}
-    elif isinstance(err, RingPartnerBadRequestError):
-        key, placeholders = "live_view_rejected", {"error": err.detail or str(err)}
+    key = next(
+        (key for kind, key in _LIVE_VIEW_ERRORS if isinstance(err, kind)),
+        "communication_error",
+    )
+    detail = getattr(err, "detail", None) or str(err)
     return HomeAssistantError(
         translation_domain=DOMAIN,
         translation_key=key,
-        translation_placeholders=placeholders or None,
+        translation_placeholders={"error": detail}
+        if key in {"live_view_rejected", "communication_error"}
+        else None,
     )
 
 
@@ -137,7 +142,6 @@ class RingPartnerCamera(RingPartnerEntity, Camera):
         self._snapshots = snapshots
         self._live_views: dict[str, _LiveView] = {}
         self._image_attributes = self._current_image_attributes()
-        self._update_motion_detection()
 
     @property
     @override
@@ -168,20 +172,13 @@ class RingPartnerCamera(RingPartnerEntity, Camera):
             ATTR_IMAGE_ORIGIN: str(image.origin) if image else None,
         }
 
-    @callback
+    @property
     @override
-    def _handle_coordinator_update(self) -> None:
-        """Refresh motion detection from the polled configuration."""
-        if self.device_id in self.coordinator.data:
-            self._update_motion_detection()
-        super()._handle_coordinator_update()
-
-    def _update_motion_detection(self) -> None:
-        """Mirror the device's motion detection setting."""
-        configurations = self.device.configurations
-        self._attr_motion_detection_enabled = bool(
-            configurations and configurations.motion_detection_enabled
-        )
+    def motion_detection_enabled(self) -> bool:
+        """Mirror the device's motion detection setting (read-only at Ring)."""
+        device = self.coordinator.data.get(self.device_id)
+        configurations = device.configurations if device else None
+        return bool(configurations and configurations.motion_detection_enabled)
 
     @override
     async def async_camera_image(
@@ -281,9 +278,6 @@ class RingPartnerCamera(RingPartnerEntity, Camera):
     @callback
     def _async_cap_reached(self, session_id: str, _now: datetime) -> None:
         """Forget a live view Ring has ended at its cap; DELETE it to be sure."""
-        view = self._live_views.get(session_id)
-        if view is not None:
-            view.cancel_cap = None
         self.close_webrtc_session(session_id)
 
     def _pop_live_view(

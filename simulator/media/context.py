@@ -21,6 +21,7 @@ from .search import Availability, Footage
 
 type LengthHeader = Literal["X-Media-Length", "X-Media-Duration", "both"]
 LENGTH_HEADERS: Final = ("X-Media-Length", "X-Media-Duration", "both")
+DOWNLOAD_PATH: Final = "/v1/download"
 
 
 @dataclass(kw_only=True)
@@ -45,12 +46,13 @@ class MediaOptions:
     def update(self, changes: dict[str, Any]) -> None:
         """Apply validated changes; raise ValueError on unknown keys or bad values."""
         for key, value in changes.items():
-            if key == "clip_redirect" and isinstance(value, bool):
-                self.clip_redirect = value
-            elif key == "clip_length_header" and value in LENGTH_HEADERS:
-                self.clip_length_header = value
-            else:
+            valid = (key == "clip_redirect" and isinstance(value, bool)) or (
+                key == "clip_length_header" and value in LENGTH_HEADERS
+            )
+            if not valid:
                 raise ValueError(f"invalid media setting {key}={value!r}")
+        for key, value in changes.items():
+            setattr(self, key, value)
 
 
 @dataclass(kw_only=True)
@@ -156,7 +158,6 @@ class MediaContext:
         return FrameSource(device_id=device.id, device_name=device.name)
 
 
-DOWNLOAD_PATH: Final = "/v1/download"
 MEDIA_CONTEXT: Final = web.AppKey("ring_partner_media", MediaContext)
 
 

@@ -6,7 +6,12 @@ import time
 from typing import Any
 
 import aiohttp
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import (
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCRtpSender,
+    RTCSessionDescription,
+)
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 import pytest
 
@@ -243,3 +248,31 @@ async def test_battery_cap(
     records = {record["device_id"]: record for record in await _sessions(session, sim)}
     assert records[BACKYARD_ID]["close_reason"] == "cap"
     assert not records[FRONT_DOOR_ID]["closed"]
+
+
+async def test_vp8_fallback(
+    sim: Simulator,
+    session: aiohttp.ClientSession,
+    token: str,
+    client: RTCPeerConnection,
+) -> None:
+    """An offer without H.264 is answered with VP8, which the client decodes."""
+    tracks: asyncio.Queue[MediaStreamTrack] = asyncio.Queue()
+    client.on("track", tracks.put_nowait)
+    video = client.addTransceiver("video", direction="recvonly")
+    vp8 = [
+        codec
+        for codec in RTCRtpSender.getCapabilities("video").codecs
+        if codec.mimeType in ("video/VP8", "video/rtx")
+    ]
+    video.setCodecPreferences(vp8)
+    await client.setLocalDescription(await client.createOffer())
+    status, _, answer = await _post(session, sim, token, client.localDescription.sdp)
+    assert status == 201, answer
+    assert "VP8/90000" in answer
+    assert "H264" not in answer
+    await client.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+    track = await asyncio.wait_for(tracks.get(), 5)
+    for _ in range(5):
+        frame = await asyncio.wait_for(track.recv(), 5)
+    assert (frame.width, frame.height) == (640, 360)  # type: ignore[union-attr]

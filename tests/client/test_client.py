@@ -42,6 +42,15 @@ AT = datetime(2026, 2, 14, 22, 57, 16, tzinfo=UTC)
 AT_MS = 1771109836000
 
 
+def _client_log(caplog: pytest.LogCaptureFixture) -> str:
+    """Return what the client package logged."""
+    return "\n".join(
+        record.getMessage()
+        for record in caplog.records
+        if record.name.startswith("custom_components.ring_partner.client")
+    )
+
+
 def _history_page(ids: list[str], next_link: str | None) -> dict[str, object]:
     """Build a history page."""
     page: dict[str, object] = {
@@ -320,7 +329,10 @@ async def test_history_empty_first_page(
 
 
 async def test_download_image_two_step(
-    client: RingPartnerClient, ring_server: FakeServer, media_server: FakeServer
+    client: RingPartnerClient,
+    ring_server: FakeServer,
+    media_server: FakeServer,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """POST → 303 → GET the presigned URL on another origin WITHOUT Authorization."""
     presigned = f"{media_server.url}/v1/download?security_token=s3cret&req_id=r"
@@ -365,6 +377,10 @@ async def test_download_image_two_step(
     (get,) = media_server.requests
     assert "Authorization" not in get.headers
     assert get.query["security_token"] == "s3cret"
+    client_log = _client_log(caplog)
+    assert "GET <127.0.0.1> -> 200" in client_log
+    for secret in ("s3cret", "access-1", "/v1/download"):
+        assert secret not in client_log
 
 
 async def test_download_image_latest_in_range(
@@ -556,7 +572,7 @@ async def test_download_clip_errors(
 
 
 async def test_whep_create_and_delete(
-    client: RingPartnerClient, ring_server: FakeServer
+    client: RingPartnerClient, ring_server: FakeServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     """201 + SDP answer + absolute Location; DELETE on that URL; 404 = gone."""
     sessions = f"{DEVICE_PATH}/media/streaming/whep/sessions"
@@ -588,6 +604,10 @@ async def test_whep_create_and_delete(
         "DELETE", f"{sessions}/opaque-session", error_response(404, "Not Found")
     )
     await client.delete_whep_session(session)
+    client_log = _client_log(caplog)
+    assert "DELETE" in client_log
+    for secret in ("access-1", "answer", "recvonly"):
+        assert secret not in client_log
 
 
 async def test_whep_errors(

@@ -9,12 +9,14 @@ import pytest
 
 from custom_components.ring_partner.client import (
     HistoryEventType,
+    IntegrationStatus,
     MediaOrigin,
     RateLimiter,
     RingPartnerAuthenticationError,
     RingPartnerBadRequestError,
     RingPartnerClient,
     RingPartnerDeviceNotFoundError,
+    RingPartnerForbiddenError,
     RingPartnerInvalidGrantError,
     RingPartnerInvalidNonceError,
     RingPartnerMediaNotFoundError,
@@ -23,6 +25,7 @@ from custom_components.ring_partner.client import (
     RingPartnerServerError,
     RingPartnerTimeRangeNotAuthorizedError,
     RingPartnerUnavailableError,
+    TokenResponse,
     exchange_code,
     refresh_access_token,
 )
@@ -33,6 +36,7 @@ from simulator.scenario import (
     DEFAULT_ACCOUNT_ID,
     FRONT_DOOR_ID,
     GARAGE_ID,
+    PLAYGROUND_DEVICE_ID,
 )
 
 from .conftest import FakeServer, SleepRecorder
@@ -445,3 +449,33 @@ async def _recvonly_offer() -> str:
             "a=recvonly\r\na=candidate:1 1 udp 2130706431 127.0.0.1 9 typ host\r\n",
         )
     return sdp
+
+
+async def test_more_documented_errors(
+    linked: RingPartnerClient,
+    session: aiohttp.ClientSession,
+    sim: Simulator,
+    control: SimControl,
+) -> None:
+    """Invalid Status Transition, one-way DELETE, read-only Playground scope."""
+    with pytest.raises(RingPartnerBadRequestError) as transition:
+        await linked.auth.request(
+            "PATCH", "/v1/accounts/me/app-integrations", json={"status": "bogus"}
+        )
+    assert transition.value.title == "Invalid Status Transition"
+    with pytest.raises(RingPartnerForbiddenError):
+        await linked.auth.request("DELETE", "/v1/accounts/me/app-integrations")
+    raw = await control.call("POST", "playground/token")
+    playground = RingPartnerClient(SimAuth(session, sim, TokenResponse.from_json(raw)))
+    with pytest.raises(RingPartnerForbiddenError) as scope:
+        await playground.confirm_app_integration("x" * 43)
+    assert scope.value.title == "Out of Scope Access"
+    assert not isinstance(scope.value, RingPartnerAuthenticationError)
+    with pytest.raises(RingPartnerForbiddenError):
+        await playground.update_app_integration(status=IntegrationStatus.COMPLETED)
+    with pytest.raises(RingPartnerTimeRangeNotAuthorizedError):
+        await playground.download_image(
+            PLAYGROUND_DEVICE_ID, at=datetime.now(UTC) - timedelta(seconds=5)
+        )
+    with pytest.raises(RingPartnerDeviceNotFoundError):
+        await playground.get_device(FRONT_DOOR_ID)

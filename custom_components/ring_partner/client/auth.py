@@ -50,7 +50,8 @@ class Response:
     """A fully read HTTP response (status < 400, redirects included)."""
 
     status: int
-    headers: CIMultiDictProxy[str]
+    # Headers may carry a presigned Location: keep them out of repr as well.
+    headers: CIMultiDictProxy[str] = field(repr=False)
     body: bytes = field(repr=False)
     url: URL = field(repr=False)
 

@@ -282,7 +282,12 @@ class RingPartnerClient:
         max_bytes: int = DEFAULT_CLIP_MAX_BYTES,
         request_timeout: float = DEFAULT_CLIP_TIMEOUT,
     ) -> MediaClip:
-        """Download recorded MP4 footage (200 full, 206 partial; 301 followed, §4.3)."""
+        """Download recorded MP4 footage (200 full, 206 partial; 301 followed, §4.3).
+
+        Like the image POST, this only reads footage that already exists, so 5xx and
+        connection failures are retried; a 301 is followed by GET, with the bearer
+        only when the target is on the API origin.
+        """
         if not timedelta(0) < duration <= MAX_CLIP_DURATION:
             msg = "duration must be positive and at most 15 minutes"
             raise ValueError(msg)

@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.ring_partner import camera as camera_module
-from custom_components.ring_partner.camera import live_view_cap
+from custom_components.ring_partner.camera import RingPartnerCamera, live_view_cap
 from custom_components.ring_partner.client import (
     Device,
     DeviceCapabilities,
@@ -34,6 +34,7 @@ from custom_components.ring_partner.client import (
 )
 from custom_components.ring_partner.webrtc import count_candidates
 from homeassistant.components.camera import CameraState
+from homeassistant.components.camera.const import DATA_COMPONENT
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
 from simulator.scenario import BACKYARD_ID, FRONT_DOOR_ID
@@ -104,6 +105,13 @@ def state_of(hass: HomeAssistant, entity_id: str) -> State:
     state = hass.states.get(entity_id)
     assert state is not None
     return state
+
+
+def live_views(hass: HomeAssistant, entity_id: str) -> dict[str, Any]:
+    """Return a camera's live-view bookkeeping, to check nothing leaks."""
+    camera = hass.data[DATA_COMPONENT].get_entity(entity_id)
+    assert isinstance(camera, RingPartnerCamera)
+    return camera._live_views
 
 
 async def start_offer(ws: Any, entity_id: str, offer: str) -> tuple[int, str]:
@@ -215,6 +223,7 @@ async def test_trickled_offer_reaches_ring_complete(
     (session,) = await whep_sessions(sim_control)
     assert session["deleted"] is True
     assert state_of(hass, FRONT_DOOR).state == CameraState.IDLE
+    assert live_views(hass, FRONT_DOOR) == {}
 
 
 async def test_sendrecv_offer_made_recvonly_and_sent_at_once(
@@ -274,6 +283,7 @@ async def test_offline_device(
     }
     assert await whep_sessions(sim_control) == []
     assert state_of(hass, GARAGE).state == CameraState.IDLE
+    assert live_views(hass, GARAGE) == {}
 
 
 @pytest.mark.parametrize(
@@ -373,8 +383,9 @@ async def test_close_while_gathering_sends_nothing(
         {"type": "unsubscribe_events", "subscription": subscription}
     )
     assert (await ws.receive_json())["success"]
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert await whep_sessions(sim_control) == []
+    assert live_views(hass, FRONT_DOOR) == {}
 
 
 async def test_close_while_ring_answers(
@@ -412,6 +423,7 @@ async def test_close_while_ring_answers(
     (session,) = await whep_sessions(sim_control)
     assert session["deleted"] is True
     assert state_of(hass, FRONT_DOOR).state == CameraState.IDLE
+    assert live_views(hass, FRONT_DOOR) == {}
 
 
 async def test_failed_delete_is_not_an_error(

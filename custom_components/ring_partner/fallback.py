@@ -22,6 +22,9 @@ from .client import (
 from .const import DOMAIN, LOGGER
 from .coordinator import RingPartnerConfigEntry
 
+# Ring's clock is not ours: entries this much older than the window still count (ids and
+# the match window keep them from firing twice).
+CLOCK_SKEW: Final = timedelta(seconds=5)
 # Issue 5: at most one history request per camera and minute.
 FALLBACK_POLL_INTERVAL: Final = timedelta(minutes=1)
 # An entry found later than this is old news: firing "doorbell rang" for it would mislead
@@ -30,6 +33,8 @@ FALLBACK_MAX_AGE: Final = timedelta(minutes=5)
 # History ids differ from webhook ids (§5, §6.5), so the same event is recognised by device,
 # kind and time; Ring stamps both from the same event start.
 MATCH_WINDOW: Final = timedelta(seconds=5)
+# Timer jitter: a tick a little early still counts as a minute.
+POLL_SLACK: Final = timedelta(seconds=2)
 RECENT_PER_DEVICE: Final = 32
 FIRED_IDS: Final = 1024
 HISTORY_TYPES: Final = (HistoryEventType.MOTION, HistoryEventType.DING)
@@ -125,8 +130,9 @@ class RingPartnerHistoryFallback:
         )
 
     @callback
-    def _async_tick(self, now: datetime) -> None:
+    def _async_tick(self, _now: datetime) -> None:
         """Poll when webhooks are silent; stop as soon as they flow again."""
+        now = dt_util.utcnow()
         health = self._entry.runtime_data.health
         if health.revoked or health.is_receiving(now):
             if self._since is not None:
@@ -137,9 +143,14 @@ class RingPartnerHistoryFallback:
             # Events before the last webhook (or before setup) were delivered or are old.
             self._since = max(self._started, health.last_received or self._started)
             LOGGER.info("No Ring webhooks lately; polling event history every minute")
-        if self._polling:
+        last = health.last_history_poll
+        if self._polling or (
+            last is not None and now - last < FALLBACK_POLL_INTERVAL - POLL_SLACK
+        ):
             return
         self._polling = True
+        health.history_polls += 1
+        health.last_history_poll = now
         self._entry.async_create_background_task(
             self._hass, self._async_poll(now), f"{DOMAIN} history fallback poll"
         )
@@ -148,14 +159,12 @@ class RingPartnerHistoryFallback:
         """Fetch new history entries of every eligible camera and fire them."""
         runtime = self._entry.runtime_data
         try:
-            runtime.health.history_polls += 1
-            runtime.health.last_history_poll = now
             for device in list((runtime.coordinator.data or {}).values()):
                 if not _polls_history(device) or self._since is None:
                     continue
                 try:
                     await self._async_poll_device(
-                        device, max(self._since, now - FALLBACK_MAX_AGE)
+                        device, max(self._since, now - FALLBACK_MAX_AGE) - CLOCK_SKEW
                     )
                 except RingPartnerAuthenticationError, RingPartnerRateLimitError:
                     # The coordinator handles reauth and backoff; try again next minute.

@@ -1,6 +1,7 @@
 """Apply Ring's webhooks to one account: entity events, device lifecycle, health, fallback."""
 
 from datetime import datetime, timedelta
+from functools import partial
 import logging
 from typing import Final, override
 
@@ -80,7 +81,9 @@ class RingPartnerPush:
         self.hmac_key: str | None = entry.data.get(CONF_HMAC_KEY)
         self.pressed: set[str] = set()
         self.recent = RecentEvents()
-        self.fallback = RingPartnerHistoryFallback(hass, entry, self.async_device_event)
+        self.fallback = RingPartnerHistoryFallback(
+            hass, entry, partial(self.async_device_event, from_history=True)
+        )
         self._issue = False
 
     @property
@@ -100,9 +103,14 @@ class RingPartnerPush:
         pushes[self.entry.entry_id] = self
         unsubs = [self.fallback.async_start()]
         if (due := self._silence_check_due()) is not None:
-            unsubs.append(
-                async_track_point_in_utc_time(self.hass, self._async_check_silence, due)
-            )
+            if due <= (now := dt_util.utcnow()):
+                self._async_check_silence(now)
+            else:
+                unsubs.append(
+                    async_track_point_in_utc_time(
+                        self.hass, self._async_check_silence, due
+                    )
+                )
 
         @callback
         def _stop() -> None:

@@ -73,15 +73,15 @@ class SeenIds:
     def check_and_add(self, *ids: str) -> bool:
         """Return True if any id was seen before; remember them all."""
         now = self._clock()
-        while self._ids and (
-            len(self._ids) > self._max_size
-            or next(iter(self._ids.values())) < now - self._ttl
-        ):
+        expired = now - self._ttl
+        while self._ids and next(iter(self._ids.values())) < expired:
             self._ids.popitem(last=False)
         seen = any(item in self._ids for item in ids)
         for item in ids:
             self._ids[item] = now
             self._ids.move_to_end(item)
+        while len(self._ids) > self._max_size:
+            self._ids.popitem(last=False)
         return seen
 
 

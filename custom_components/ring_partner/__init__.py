@@ -33,11 +33,14 @@ from .coordinator import (
 from .endpoints import DATA_ENDPOINTS, async_get_endpoints, endpoints_from_yaml
 from .health import WebhookHealth
 from .linking import async_setup_linking
+from .push import async_setup_push
 from .repairs import async_complete_if_awaiting
+from .webhook import async_setup_webhook
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
     Platform.CAMERA,
+    Platform.EVENT,
     Platform.IMAGE,
 ]
 
@@ -60,6 +63,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the linking and webhook views once; Ring's console holds fixed URLs."""
     if DOMAIN in config:
         hass.data[DATA_ENDPOINTS] = endpoints_from_yaml(config[DOMAIN])
+    await async_setup_webhook(hass)
     async_setup_linking(hass)
     return True
 
@@ -99,6 +103,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: RingPartnerConfigEntry) 
     entry.runtime_data = RingPartnerRuntimeData(
         client=client, coordinator=coordinator, health=health
     )
+    entry.async_on_unload(async_setup_push(hass, entry))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 

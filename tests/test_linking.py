@@ -630,3 +630,22 @@ async def test_registry_keeps_tokens_a_waiting_flow_can_claim(
     assert not registry.unclaimed
     registry.async_unregister("second")
     assert not registry.pending
+
+
+async def test_token_exchange_view_limits_exchanges_in_flight(
+    hass: HomeAssistant, link_client: TestClient, sim_control: SimControl
+) -> None:
+    """Codes posted while three exchanges are still running are turned away."""
+    await sim_control.call(
+        "POST", "faults", {"path": "^/oauth/token$", "latency_ms": 300, "status": 400}
+    )
+    await start_appstore_flow(hass)
+    statuses = [
+        (await link_client.post(TOKEN_EXCHANGE_PATH, data={"code": f"code-{i}"})).status
+        for i in range(4)
+    ]
+    assert statuses == [200, 200, 200, 503]
+    await hass.async_block_till_done()
+    resp = await link_client.post(TOKEN_EXCHANGE_PATH, data={"code": "code-5"})
+    assert resp.status == 200
+    await hass.async_block_till_done()

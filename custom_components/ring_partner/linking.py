@@ -41,6 +41,9 @@ UNCLAIMED_TOKEN_LIFETIME = timedelta(minutes=15)
 # Eight digits and six tries give an attacker a 6e-8 chance; the flow aborts after that.
 MAX_PAIRING_FAILURES = 5
 PAIRING_CODE_DIGITS = 8
+# Anyone can POST codes while a flow waits; each costs a call to Ring's token endpoint.
+# Ring sends one code per install, so a few in flight at once is plenty.
+MAX_EXCHANGES_IN_FLIGHT = 3
 
 _CODE_RE = re.compile(r"[\x21-\x7e]{1,2048}")  # printable ASCII, no spaces
 _NONCE_RE = re.compile(r"[A-Za-z0-9_-]{16,128}")  # §1.5: 43-char URL-safe base64
@@ -172,6 +175,11 @@ class LinkingRegistry:
         """Drop unclaimed tokens past their life."""
         now = dt_util.utcnow()
         self.unclaimed = [t for t in self.unclaimed if t.expires > now]
+
+    @property
+    def busy(self) -> bool:
+        """Return True when enough code exchanges are already running."""
+        return len(self._exchanges) >= MAX_EXCHANGES_IN_FLIGHT
 
     @callback
     def async_receive_code(self, code: str) -> None:
@@ -491,6 +499,8 @@ class RingPartnerTokenExchangeView(HomeAssistantView):
         registry = hass.data[DATA_LINKING]
         if not registry.pending:
             return web.Response(status=404, text="No account link in progress")
+        if registry.busy:
+            return web.Response(status=503, text="Busy", headers={"Retry-After": "5"})
         registry.async_receive_code(code)
         return web.Response(status=200, text="OK")
 

@@ -1,9 +1,11 @@
 """Test the webhook view through HA's HTTP server: signatures, parsing, dedupe, routing."""
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 import json
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
@@ -15,6 +17,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.ring_partner.client import compute_signature
 from custom_components.ring_partner.const import CONF_HMAC_KEY, DOMAIN, WEBHOOK_PATH
+from custom_components.ring_partner.health import async_webhook_url
 from custom_components.ring_partner.webhook import (
     DATA_WEBHOOK,
     ISSUE_SIGNATURE_FAILURES,
@@ -26,6 +29,7 @@ from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.network import NoURLAvailableError
 from simulator import Simulator, SimulatorConfig
 from simulator.scenario import (
     BACKYARD_ID,
@@ -580,3 +584,44 @@ async def test_no_repair_within_the_first_day(
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+
+
+async def test_slow_body_times_out(hass: HomeAssistant, client: TestClient) -> None:
+    """A body that trickles in past the read timeout answers 408 (Ring's limit is 5 s)."""
+
+    async def _slow() -> Any:
+        yield b'{"meta":'
+        await asyncio.sleep(0.2)
+        yield b"{}}"
+
+    with patch("custom_components.ring_partner.webhook.READ_TIMEOUT", 0.05):
+        response = await client.post(
+            WEBHOOK_PATH, data=_slow(), headers={"X-Signature": "sha256=" + "0" * 64}
+        )
+    assert response.status == 408
+
+
+async def test_webhook_url_without_a_known_address(hass: HomeAssistant) -> None:
+    """Without any configured URL, the repair text still names the path to register."""
+    with patch(
+        "custom_components.ring_partner.health.get_url", side_effect=NoURLAvailableError
+    ):
+        url = async_webhook_url(hass)
+    assert url == f"https://<your Home Assistant address>{WEBHOOK_PATH}"
+
+
+async def test_webhook_before_the_deadline_prevents_the_repair(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    client: TestClient,
+    init_integration: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A webhook within the first day means no repair at the deadline."""
+    body = webhook_body("device_online", device_id=FRONT_DOOR_ID)
+    assert (await post_webhook(client, body)).status == 200
+    freezer.tick(timedelta(hours=24, seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    issue_id = f"no_webhook_received_{init_integration.entry_id}"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None

@@ -28,6 +28,7 @@ from custom_components.ring_partner.const import (
     TOKEN_EXCHANGE_PATH,
     LinkMethod,
 )
+from custom_components.ring_partner.endpoints import DATA_ENDPOINTS, Endpoints
 from custom_components.ring_partner.linking import (
     DATA_LINKING,
     LinkCredentials,
@@ -46,6 +47,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from simulator import Simulator
 from simulator.scenario import DEFAULT_ACCOUNT_ID
@@ -649,3 +651,44 @@ async def test_token_exchange_view_limits_exchanges_in_flight(
     resp = await link_client.post(TOKEN_EXCHANGE_PATH, data={"code": "code-5"})
     assert resp.status == 200
     await hass.async_block_till_done()
+
+
+async def test_first_link_accepts_webhooks_before_the_entry_exists(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    sim_control: SimControl,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """On a fresh install (async_setup not run) Ring's linking webhooks still get a 200.
+
+    Ring sends app_integration_added right after the PATCH (§1.5), before the flow has
+    created the entry; a 4xx there is a permanent failure Ring never retries (§6.3).
+    """
+    assert await async_setup_component(hass, "application_credentials", {})
+    await async_import_client_credential(
+        hass, DOMAIN, ClientCredential("sim-client-id", "sim-client-secret"), DOMAIN
+    )
+    hass.data[DATA_ENDPOINTS] = Endpoints(
+        api_base=simulator.base_url,
+        token_url=simulator.token_url,
+        authorize_url=simulator.authorize_url,
+    )
+    await async_process_ha_core_config(hass, {"external_url": "https://ha.example.com"})
+    hass.http.app._router.freeze = lambda: None  # type: ignore[method-assign]
+    client: TestClient = await hass_client_no_auth()
+    await sim_control.configure(
+        token_exchange_url=str(client.make_url(TOKEN_EXCHANGE_PATH)),
+        account_link_url=str(client.make_url(ACCOUNT_LINK_PATH)),
+        webhook_url=str(client.make_url("/api/ring_partner/webhook")),
+        webhooks_before_completed=True,
+    )
+    assert DOMAIN not in hass.config.components
+    result = await start_appstore_flow(hass)
+    result = await link_via_appstore(hass, client, sim_control, result)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await simulator.state.webhooks.drain()
+    deliveries = await sim_control.call("GET", "webhooks")
+    types = {d["type"] for d in deliveries}
+    assert {"device_added", "app_integration_added"} <= types
+    for delivery in deliveries:
+        assert [a["status"] for a in delivery["attempts"]] == [200], delivery

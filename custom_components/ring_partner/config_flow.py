@@ -77,6 +77,7 @@ from .repairs import (
     async_create_no_url_issue,
     async_delete_no_url_issue,
 )
+from .webhook import async_setup_webhook
 
 # The user installs the app from the Ring Appstore meanwhile; the unclaimed token lives as long.
 LINK_TIMEOUT = 15 * 60
@@ -267,6 +268,9 @@ class RingPartnerFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Show the URLs for Ring's console and the pairing code; start accepting codes."""
         if self._pending is None:
+            # Ring delivers webhooks during linking (§1.5): the view must exist before the
+            # first entry does, and async_setup has not run yet on a fresh install.
+            await async_setup_webhook(self.hass)
             self._pending = self._async_register_pending()
         if user_input is None:
             return self.async_show_form(

@@ -49,7 +49,9 @@ class RingPartnerDataUpdateCoordinator(DataUpdateCoordinator[dict[str, Device]])
         """Initialize the coordinator."""
         self.client = client
         self.health = health
-        self.config_entry = entry  # _interval() reads the options before super() sets it
+        self.config_entry = (
+            entry  # _interval() reads the options before super() sets it
+        )
         super().__init__(
             hass,
             LOGGER,

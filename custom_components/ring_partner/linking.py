@@ -44,6 +44,9 @@ PAIRING_CODE_DIGITS = 8
 # Anyone can POST codes while a flow waits; each costs a call to Ring's token endpoint.
 # Ring sends one code per install, so a few in flight at once is plenty.
 MAX_EXCHANGES_IN_FLIGHT = 3
+# After a link completes, its HMAC key keeps verifying webhooks until the flow has created
+# the entry; a few minutes is ample, since that happens on the user's next click or sooner.
+RECENT_KEY_LIFE = timedelta(minutes=15)
 
 _CODE_RE = re.compile(r"[\x21-\x7e]{1,2048}")  # printable ASCII, no spaces
 _NONCE_RE = re.compile(r"[A-Za-z0-9_-]{16,128}")  # §1.5: 43-char URL-safe base64
@@ -138,6 +141,9 @@ class LinkingRegistry:
         self.hass = hass
         self.pending: dict[str, PendingLink] = {}
         self.unclaimed: list[UnclaimedToken] = []
+        # Keys of links that just completed: Ring sends app_integration_added after the
+        # PATCH (§1.5 step 11), possibly before the flow has created the entry.
+        self._recent_keys: dict[str, datetime] = {}
         self.lock = asyncio.Lock()
         self._exchanges: set[asyncio.Task[None]] = set()
 
@@ -175,6 +181,13 @@ class LinkingRegistry:
         """Drop unclaimed tokens past their life."""
         now = dt_util.utcnow()
         self.unclaimed = [t for t in self.unclaimed if t.expires > now]
+
+    @callback
+    def async_hmac_keys(self) -> set[str]:
+        """Return the HMAC keys of waiting and just-completed links, for the webhook view."""
+        now = dt_util.utcnow()
+        self._recent_keys = {k: t for k, t in self._recent_keys.items() if t > now}
+        return {p.hmac_key for p in self.pending.values()} | set(self._recent_keys)
 
     @property
     def busy(self) -> bool:
@@ -319,6 +332,7 @@ class LinkingRegistry:
         else:
             completed = True
         self.pending.pop(pending.flow_id, None)
+        self._recent_keys[pending.hmac_key] = dt_util.utcnow() + RECENT_KEY_LIFE
         pending.result.set_result(
             LinkResult(
                 token=unclaimed.token,

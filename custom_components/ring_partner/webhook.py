@@ -108,7 +108,7 @@ class RingPartnerWebhookReceiver:
             if isinstance(key := entry.data.get(CONF_HMAC_KEY), str) and key
         }
         if (linking := self.hass.data.get(DATA_LINKING)) is not None:
-            keys.update(pending.hmac_key for pending in linking.pending.values())
+            keys.update(linking.async_hmac_keys())
         return keys
 
     @callback
@@ -256,7 +256,13 @@ class RingPartnerWebhookView(HomeAssistantView):
 
 
 async def async_setup_webhook(hass: HomeAssistant) -> None:
-    """Register the webhook view once; views cannot be unregistered."""
+    """Register the webhook view once per run; views cannot be unregistered.
+
+    Called from async_setup and from the linking flow: Ring sends device_added and
+    app_integration_added while the first account is being linked, before any entry exists.
+    """
+    if DATA_WEBHOOK in hass.data:
+        return
     seen = WebhookSeenStore(hass)
     await seen.async_load()
     hass.data[DATA_SEEN] = seen

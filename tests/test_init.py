@@ -142,6 +142,16 @@ async def test_device_gone_from_ring_is_removed(
         (DOMAIN, FRONT_DOOR_ID), init_integration.entry_id
     )
 
+    # Shared again later: the device and its entities come back without a reload.
+    await sim_control.call("POST", f"devices/{BACKYARD_ID}/add")
+    await init_integration.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert device_registry.async_get_device_by_identifier(
+        (DOMAIN, BACKYARD_ID), init_integration.entry_id
+    )
+    assert (state := hass.states.get("binary_sensor.backyard_connectivity"))
+    assert state.state == "on"
+
 
 async def test_new_device_appears_without_restart(
     hass: HomeAssistant,

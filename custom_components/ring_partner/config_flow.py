@@ -23,7 +23,7 @@ from homeassistant.helpers.config_entry_oauth2_flow import (
     AbstractOAuth2FlowHandler,
     LocalOAuth2Implementation,
 )
-from homeassistant.helpers.network import NoURLAvailableError, get_url
+from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
@@ -44,7 +44,6 @@ from .client import (
     User,
 )
 from .const import (
-    ACCOUNT_LINK_PATH,
     CONF_ACCOUNT_ID,
     CONF_DING_HOLD,
     CONF_ENDPOINTS,
@@ -57,11 +56,9 @@ from .const import (
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
     LOGGER,
-    TOKEN_EXCHANGE_PATH,
-    WEBHOOK_PATH,
     LinkMethod,
 )
-from .endpoints import Endpoints, async_get_endpoints
+from .endpoints import Endpoints, async_get_endpoints, async_partner_urls
 from .linking import (
     DATA_LINKING,
     LinkCredentials,
@@ -192,25 +189,12 @@ class RingPartnerFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Link from the Ring app: Ring must reach this instance over HTTPS (§1.4)."""
         self._link_method = LinkMethod.APPSTORE
-        development = self._endpoints.is_development
         try:
-            base_url = get_url(
-                self.hass,
-                allow_internal=False,
-                allow_ip=development,
-                require_ssl=not development,
-                prefer_external=True,
-            )
+            self._urls = async_partner_urls(self.hass)
         except NoURLAvailableError:
             async_create_no_url_issue(self.hass)
             return self.async_abort(reason="no_external_url")
         async_delete_no_url_issue(self.hass)
-        self._urls = {
-            "token_exchange_url": f"{base_url}{TOKEN_EXCHANGE_PATH}",
-            "account_link_url": f"{base_url}{ACCOUNT_LINK_PATH}",
-            "webhook_url": f"{base_url}{WEBHOOK_PATH}",
-            "homepage_url": f"{base_url}/",
-        }
         return await self._async_pick_implementation()
 
     async def async_step_oauth(

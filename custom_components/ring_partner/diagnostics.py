@@ -30,19 +30,6 @@ TO_REDACT = {
 }
 
 
-def _health(entry: RingPartnerConfigEntry) -> dict[str, Any]:
-    """Return the webhook health counters."""
-    health = entry.runtime_data.health
-    return {
-        "linked_at": health.linked_at,
-        "last_received": health.last_received,
-        "receiving": health.is_receiving(),
-        "counts": dict(health.counts),
-        "duplicates": health.duplicates,
-        "signature_failures": health.signature_failures,
-    }
-
-
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: RingPartnerConfigEntry
 ) -> dict[str, Any]:
@@ -54,7 +41,7 @@ async def async_get_config_entry_diagnostics(
             "update_interval": str(coordinator.update_interval),
             "last_update_success": coordinator.last_update_success,
             "devices": [asdict(device) for device in (coordinator.data or {}).values()],
-            "webhooks": _health(entry),
+            "webhooks": entry.runtime_data.health.as_dict(),
         },
         TO_REDACT,
     )

@@ -3,15 +3,19 @@
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.network import get_url
 from homeassistant.util.hass_dict import HassKey
 
 from .client import API_BASE_URL, AUTHORIZE_URL, OAUTH_TOKEN_URL
 from .const import (
+    ACCOUNT_LINK_PATH,
     CONF_API_BASE,
     CONF_AUTHORIZE_URL,
     CONF_ENDPOINTS,
     CONF_OAUTH_TOKEN_URL,
+    TOKEN_EXCHANGE_PATH,
+    WEBHOOK_PATH,
 )
 
 
@@ -53,3 +57,27 @@ def async_get_endpoints(
     if entry_data is not None and (stored := entry_data.get(CONF_ENDPOINTS)):
         return Endpoints(**stored)
     return hass.data.get(DATA_ENDPOINTS, Endpoints())
+
+
+@callback
+def async_partner_urls(hass: HomeAssistant) -> dict[str, str]:
+    """Return the four URLs to register in Ring's developer console (§1.4).
+
+    Ring calls them from the internet, so they need the external HTTPS address; plain http
+    and IP addresses are accepted only while the endpoints point at a development server.
+    Raises NoURLAvailableError when there is no such address.
+    """
+    development = async_get_endpoints(hass).is_development
+    base_url = get_url(
+        hass,
+        allow_internal=False,
+        allow_ip=development,
+        require_ssl=not development,
+        prefer_external=True,
+    )
+    return {
+        "token_exchange_url": f"{base_url}{TOKEN_EXCHANGE_PATH}",
+        "account_link_url": f"{base_url}{ACCOUNT_LINK_PATH}",
+        "webhook_url": f"{base_url}{WEBHOOK_PATH}",
+        "homepage_url": f"{base_url}/",
+    }

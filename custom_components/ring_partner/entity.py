@@ -73,6 +73,9 @@ def async_add_device_entities(
 
     @callback
     def _add_new_devices() -> None:
+        # Forget devices Ring stopped sharing (their registry entries are removed), so a
+        # device shared again later gets its entities back.
+        known.intersection_update(coordinator.data)
         new = [
             device
             for device_id, device in coordinator.data.items()

@@ -8,12 +8,13 @@ import time
 from typing import Any, Final
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.network import NoURLAvailableError, get_url
+from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN, LOGGER, WEBHOOK_PATH, WEBHOOK_SILENCE
+from .endpoints import async_partner_urls
 
 # Distinct type names kept in `counts`; Early Access types may add a few, not hundreds.
 MAX_COUNTED_TYPES: Final = 32
@@ -145,7 +146,6 @@ DATA_SEEN: HassKey[WebhookSeenStore] = HassKey(f"{DOMAIN}_webhook_seen")
 def async_webhook_url(hass: HomeAssistant) -> str:
     """Return the URL to register as Ring's Webhook URL (external address preferred)."""
     try:
-        base = get_url(hass, prefer_external=True, allow_ip=True)
+        return async_partner_urls(hass)["webhook_url"]
     except NoURLAvailableError:
-        base = "https://<your Home Assistant address>"
-    return f"{base}{WEBHOOK_PATH}"
+        return f"https://<your Home Assistant address>{WEBHOOK_PATH}"

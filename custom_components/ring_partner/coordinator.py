@@ -1,8 +1,8 @@
 """Poll Ring devices; hold the runtime data of a config entry."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import override
+from typing import TYPE_CHECKING, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_SCAN_INTERVAL
@@ -21,6 +21,9 @@ from .client import (
 from .const import DEFAULT_SCAN_INTERVAL, DOMAIN, FALLBACK_SCAN_INTERVAL, LOGGER
 from .health import WebhookHealth
 
+if TYPE_CHECKING:
+    from .snapshot import CameraSnapshots
+
 
 @dataclass(kw_only=True)
 class RingPartnerRuntimeData:
@@ -29,6 +32,8 @@ class RingPartnerRuntimeData:
     client: RingPartnerClient
     coordinator: RingPartnerDataUpdateCoordinator
     health: WebhookHealth
+    # Still-image caches by device id, shared by a device's camera and "Last event" image.
+    snapshots: dict[str, CameraSnapshots] = field(default_factory=dict)
 
 
 type RingPartnerConfigEntry = ConfigEntry[RingPartnerRuntimeData]

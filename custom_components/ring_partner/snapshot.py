@@ -25,7 +25,6 @@ from typing import Any, Final, Self
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.util import dt as dt_util
-from homeassistant.util.hass_dict import HassKey
 
 from .client import (
     MediaImage,
@@ -65,10 +64,6 @@ MAX_WIDTH: Final = 1920
 MAX_HEIGHT: Final = 1080
 
 type TaskFactory = Callable[[Coroutine[Any, Any, None], str], asyncio.Task[None]]
-
-DATA_SNAPSHOTS: HassKey[dict[str, dict[str, CameraSnapshots]]] = HassKey(
-    f"{DOMAIN}_snapshots"
-)
 
 _EVENT_TYPES: Final = frozenset(
     {WebhookEventType.MOTION_DETECTED, WebhookEventType.BUTTON_PRESS}
@@ -355,15 +350,7 @@ def async_get_snapshots(
     The camera and the "Last event" image entity of a device share it; it listens to the
     device's webhook events until the entry unloads.
     """
-    per_entry = hass.data.setdefault(DATA_SNAPSHOTS, {})
-    if (devices := per_entry.get(entry.entry_id)) is None:
-        devices = per_entry[entry.entry_id] = {}
-
-        @callback
-        def _forget() -> None:
-            per_entry.pop(entry.entry_id, None)
-
-        entry.async_on_unload(_forget)
+    devices = entry.runtime_data.snapshots
     if (snapshots := devices.get(device_id)) is None:
 
         def _create_task(

@@ -27,7 +27,6 @@ from types import SimpleNamespace
 from typing import Any, cast, override
 
 import aiohttp
-import aioice.ice
 from aiortc import RTCPeerConnection
 from webrtc_models import RTCIceCandidateInit
 
@@ -38,6 +37,7 @@ from custom_components.ring_partner.snapshot import CameraSnapshots
 from homeassistant.components.camera import WebRTCAnswer, WebRTCMessage
 from homeassistant.core import HomeAssistant
 from simulator import SimulatorConfig, run_simulator
+from simulator.media.peer import ensure_loopback_candidates
 from simulator.scenario import PLAYGROUND_ACCOUNT_ID, PLAYGROUND_DEVICE_ID
 
 NAIVE_REQUESTS_PER_STILL = 2  # POST /media/image/download, then GET the presigned URL
@@ -77,19 +77,6 @@ class _Sim:
             if resp.content_type == "application/json":
                 return await resp.json()
             return None
-
-
-def _loopback_candidates() -> None:
-    """Let aiortc gather 127.0.0.1 candidates (aioice skips loopback)."""
-    original = aioice.ice.get_host_addresses
-
-    def _with_loopback(use_ipv4: bool, use_ipv6: bool) -> list[str]:
-        addresses = original(use_ipv4=use_ipv4, use_ipv6=use_ipv6)
-        if use_ipv4 and "127.0.0.1" not in addresses:
-            addresses.insert(0, "127.0.0.1")
-        return addresses
-
-    aioice.ice.get_host_addresses = _with_loopback
 
 
 async def bench_stills(sim: _Sim, viewers: int, rounds: int, poll: float) -> float:
@@ -272,7 +259,7 @@ async def main() -> None:
     parser.add_argument("--rtt", type=float, default=0.02)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    _loopback_candidates()
+    ensure_loopback_candidates()
     config = SimulatorConfig(
         port=0, media_port=0, recording_not_ready_s=0.0, rate_limit=0
     )

@@ -10,6 +10,7 @@ from unittest.mock import patch
 from aiohttp import ClientSession, web
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.ring_partner.const import (
     CONF_ACCOUNT_ID,
@@ -21,15 +22,17 @@ from custom_components.ring_partner.const import (
     CONF_LINKED_AT,
     CONF_OAUTH_TOKEN_URL,
     DOMAIN,
+    WEBHOOK_PATH,
     LinkMethod,
 )
 from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
 from homeassistant.setup import async_setup_component
 from simulator import Simulator, SimulatorConfig, run_simulator
+from simulator.media.peer import ensure_loopback_candidates
 from simulator.scenario import DEFAULT_ACCOUNT_ID
 
 CLIENT_ID = "sim-client-id"
@@ -43,6 +46,12 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 
 @pytest.fixture
+def loopback_ice() -> None:
+    """Let the test's aiortc peers gather 127.0.0.1 candidates (aioice skips loopback)."""
+    ensure_loopback_candidates()
+
+
+@pytest.fixture
 def entity_registry_enabled_by_default() -> Generator[None]:
     """Enable entities that are disabled by default (copied from core's tests)."""
     with patch(
@@ -52,16 +61,22 @@ def entity_registry_enabled_by_default() -> Generator[None]:
         yield
 
 
-@pytest.fixture
-def simulator_config() -> SimulatorConfig:
-    """Return the simulator's configuration; override to change the scenario."""
+def make_sim_config(**changes: Any) -> SimulatorConfig:
+    """Return a simulator configuration on free ports with the test credentials."""
     return SimulatorConfig(
         port=0,
         media_port=0,
         client_id=CLIENT_ID,
         client_secret=CLIENT_SECRET,
         hmac_key=HMAC_KEY,
+        **changes,
     )
+
+
+@pytest.fixture
+def simulator_config() -> SimulatorConfig:
+    """Return the simulator's configuration; override to change the scenario."""
+    return make_sim_config()
 
 
 @pytest.fixture
@@ -241,3 +256,32 @@ async def init_integration(
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     return config_entry
+
+
+async def webhook_client(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    sim_control: SimControl,
+) -> Any:
+    """Return a client of HA's HTTP server and point the simulator's webhooks at it."""
+    client = await hass_client_no_auth()
+    await sim_control.configure(webhook_url=str(client.make_url(WEBHOOK_PATH)))
+    return client
+
+
+@pytest.fixture
+async def client(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    init_integration: MockConfigEntry,
+    sim_control: SimControl,
+) -> Any:
+    """Return an HTTP client of HA, with the simulator's webhooks pointed at it."""
+    return await webhook_client(hass, hass_client_no_auth, sim_control)
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> State:
+    """Return an entity's state, which must exist."""
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return state

@@ -21,30 +21,13 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from simulator.scenario import FRONT_DOOR_ID
 
-from .conftest import SimControl
-from .webhook_helpers import (
-    TestClient,
-    post_webhook,
-    state_of,
-    webhook_body,
-    webhook_client,
-)
+from .conftest import SimControl, state_of, webhook_client
+from .webhook_helpers import TestClient, post_webhook, webhook_body
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
 MOTION = "binary_sensor.front_door_motion"
 RINGING = "binary_sensor.front_door_ringing"
-
-
-@pytest.fixture
-async def client(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    init_integration: MockConfigEntry,
-    sim_control: SimControl,
-) -> TestClient:
-    """Return an HTTP client of HA, with the simulator's webhooks pointed at it."""
-    return await webhook_client(hass, hass_client_no_auth, sim_control)
 
 
 async def _tick(

@@ -7,7 +7,6 @@ import time
 from typing import Any
 from unittest.mock import patch
 
-import aioice.ice
 from aiortc import RTCPeerConnection
 from freezegun.api import FrozenDateTimeFactory
 import pytest
@@ -35,76 +34,27 @@ from custom_components.ring_partner.client import (
 from custom_components.ring_partner.webrtc import count_candidates
 from homeassistant.components.camera import CameraState
 from homeassistant.components.camera.const import DATA_COMPONENT
-from homeassistant.core import HomeAssistant, State
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from simulator.scenario import BACKYARD_ID, FRONT_DOOR_ID
 
-from .conftest import SimControl
+from .camera_helpers import (
+    browser_offer,
+    complete_offer,
+    next_event,
+    send_candidate,
+    start_offer,
+    unsubscribe,
+    whep_sessions,
+)
+from .conftest import SimControl, state_of
 
 FRONT_DOOR = "camera.front_door"
 GARAGE = "camera.garage"
 
-pytestmark = pytest.mark.usefixtures("socket_enabled", "init_integration")
-
-
-@pytest.fixture(autouse=True)
-def loopback_ice(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Let the test's aiortc peers gather 127.0.0.1 candidates (aioice skips loopback)."""
-    original = aioice.ice.get_host_addresses
-
-    def _with_loopback(use_ipv4: bool, use_ipv6: bool) -> list[str]:
-        addresses = original(use_ipv4=use_ipv4, use_ipv6=use_ipv6)
-        if use_ipv4 and "127.0.0.1" not in addresses:
-            addresses.insert(0, "127.0.0.1")
-        return addresses
-
-    monkeypatch.setattr(aioice.ice, "get_host_addresses", _with_loopback)
-
-
-async def browser_offer(
-    *, direction: str = "recvonly", audio: bool = False
-) -> tuple[RTCPeerConnection, str, list[dict[str, Any]]]:
-    """Make an offer as a browser's first local description: the candidates cut out.
-
-    Returns the peer, the offer without candidates (what the frontend sends first) and the
-    candidates as the frontend trickles them (candidate, sdpMid, sdpMLineIndex).
-    """
-    pc = RTCPeerConnection()
-    if audio:
-        pc.addTransceiver("audio", direction=direction)
-    pc.addTransceiver("video", direction=direction)
-    await pc.setLocalDescription(await pc.createOffer())
-    lines = pc.localDescription.sdp.split("\r\n")
-    kept: list[str] = []
-    candidates: list[dict[str, Any]] = []
-    index, mid = -1, None
-    for line in lines:
-        if line.startswith("m="):
-            index += 1
-            mid = None
-        elif line.startswith("a=mid:"):
-            mid = line.removeprefix("a=mid:")
-        if line.startswith("a=candidate:"):
-            candidates.append(
-                {
-                    "candidate": line.removeprefix("a="),
-                    "sdpMid": mid,
-                    "sdpMLineIndex": index,
-                }
-            )
-            continue
-        if line == "a=end-of-candidates":
-            continue
-        kept.append(line)
-    assert candidates
-    return pc, "\r\n".join(kept), candidates
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> State:
-    """Return an entity's state, which must exist."""
-    state = hass.states.get(entity_id)
-    assert state is not None
-    return state
+pytestmark = pytest.mark.usefixtures(
+    "socket_enabled", "init_integration", "loopback_ice"
+)
 
 
 def live_views(hass: HomeAssistant, entity_id: str) -> dict[str, Any]:
@@ -112,35 +62,6 @@ def live_views(hass: HomeAssistant, entity_id: str) -> dict[str, Any]:
     camera = hass.data[DATA_COMPONENT].get_entity(entity_id)
     assert isinstance(camera, RingPartnerCamera)
     return camera._live_views
-
-
-async def start_offer(ws: Any, entity_id: str, offer: str) -> tuple[int, str]:
-    """Send camera/webrtc/offer; return the subscription id and the session id."""
-    await ws.send_json_auto_id(
-        {"type": "camera/webrtc/offer", "entity_id": entity_id, "offer": offer}
-    )
-    result = await ws.receive_json()
-    assert result["success"], result
-    event = await ws.receive_json()
-    assert event["event"]["type"] == "session"
-    return result["id"], event["event"]["session_id"]
-
-
-async def next_event(ws: Any, subscription: int) -> dict[str, Any]:
-    """Return the next event of a subscription, skipping command results."""
-    while True:
-        message = await asyncio.wait_for(ws.receive_json(), 10)
-        if message["type"] == "event" and message["id"] == subscription:
-            event: dict[str, Any] = message["event"]
-            return event
-        assert message["type"] == "result", message
-        assert message["success"], message
-
-
-async def whep_sessions(sim_control: SimControl) -> list[dict[str, Any]]:
-    """Return the simulator's WHEP sessions."""
-    sessions: list[dict[str, Any]] = await sim_control.call("GET", "whep/sessions")
-    return sessions
 
 
 @pytest.fixture
@@ -176,20 +97,12 @@ async def test_trickled_offer_reaches_ring_complete(
     peers: list[RTCPeerConnection],
 ) -> None:
     """Offer without candidates, then trickle: Ring gets one complete recvonly offer."""
-    pc, offer, candidates = await browser_offer(audio=True)
-    peers.append(pc)
+    _, offer, candidates = await browser_offer(peers, audio=True)
     assert count_candidates(offer) == 0
     ws = await hass_ws_client(hass)
     subscription, session_id = await start_offer(ws, FRONT_DOOR, offer)
     for candidate in candidates:
-        await ws.send_json_auto_id(
-            {
-                "type": "camera/webrtc/candidate",
-                "entity_id": FRONT_DOOR,
-                "session_id": session_id,
-                "candidate": candidate,
-            }
-        )
+        await send_candidate(ws, FRONT_DOOR, session_id, candidate)
     answer = await next_event(ws, subscription)
     assert answer["type"] == "answer", answer
     assert answer["answer"].startswith("v=0")
@@ -205,20 +118,10 @@ async def test_trickled_offer_reaches_ring_complete(
     assert state_of(hass, FRONT_DOOR).state == CameraState.STREAMING
 
     # A candidate after the offer went out is dropped without an error.
-    await ws.send_json_auto_id(
-        {
-            "type": "camera/webrtc/candidate",
-            "entity_id": FRONT_DOOR,
-            "session_id": session_id,
-            "candidate": candidates[0],
-        }
-    )
+    await send_candidate(ws, FRONT_DOOR, session_id, candidates[0])
     assert (await ws.receive_json())["success"]
 
-    await ws.send_json_auto_id(
-        {"type": "unsubscribe_events", "subscription": subscription}
-    )
-    assert (await ws.receive_json())["success"]
+    await unsubscribe(ws, subscription)
     await hass.async_block_till_done()
     (session,) = await whep_sessions(sim_control)
     assert session["deleted"] is True
@@ -233,11 +136,7 @@ async def test_sendrecv_offer_made_recvonly_and_sent_at_once(
     peers: list[RTCPeerConnection],
 ) -> None:
     """A complete sendrecv offer goes to Ring at once, as recvonly."""
-    pc = RTCPeerConnection()
-    peers.append(pc)
-    pc.addTransceiver("video", direction="sendrecv")
-    await pc.setLocalDescription(await pc.createOffer())
-    offer = pc.localDescription.sdp
+    _, offer = await complete_offer(peers, direction="sendrecv")
     assert "a=sendrecv" in offer
     assert "a=end-of-candidates" in offer
     ws = await hass_ws_client(hass)
@@ -263,18 +162,10 @@ async def test_offline_device(
     peers: list[RTCPeerConnection],
 ) -> None:
     """An offline camera answers with a readable error, and nothing stays open."""
-    pc, offer, candidates = await browser_offer()
-    peers.append(pc)
+    _, offer, candidates = await browser_offer(peers)
     ws = await hass_ws_client(hass)
     subscription, session_id = await start_offer(ws, GARAGE, offer)
-    await ws.send_json_auto_id(
-        {
-            "type": "camera/webrtc/candidate",
-            "entity_id": GARAGE,
-            "session_id": session_id,
-            "candidate": candidates[0],
-        }
-    )
+    await send_candidate(ws, GARAGE, session_id, candidates[0])
     error = await next_event(ws, subscription)
     assert error == {
         "type": "error",
@@ -327,14 +218,11 @@ async def test_offer_errors(
     message: str,
 ) -> None:
     """Each WHEP failure reaches the frontend as a translated message."""
-    pc = RTCPeerConnection()
-    peers.append(pc)
-    pc.addTransceiver("video", direction="recvonly")
-    await pc.setLocalDescription(await pc.createOffer())
+    _, offer = await complete_offer(peers)
     client = init_integration.runtime_data.client
     ws = await hass_ws_client(hass)
     with patch.object(client, "create_whep_session", side_effect=error):
-        subscription, _ = await start_offer(ws, FRONT_DOOR, pc.localDescription.sdp)
+        subscription, _ = await start_offer(ws, FRONT_DOOR, offer)
         event = await next_event(ws, subscription)
     assert event == {"type": "error", "code": "webrtc_offer_failed", "message": message}
 
@@ -346,10 +234,7 @@ async def test_authentication_error_reloads(
     peers: list[RTCPeerConnection],
 ) -> None:
     """A rejected token schedules a reload, which leads to reauthentication."""
-    pc = RTCPeerConnection()
-    peers.append(pc)
-    pc.addTransceiver("video", direction="recvonly")
-    await pc.setLocalDescription(await pc.createOffer())
+    _, offer = await complete_offer(peers)
     client = init_integration.runtime_data.client
     ws = await hass_ws_client(hass)
     with (
@@ -360,7 +245,7 @@ async def test_authentication_error_reloads(
         ),
         patch.object(hass.config_entries, "async_schedule_reload") as reload,
     ):
-        subscription, _ = await start_offer(ws, FRONT_DOOR, pc.localDescription.sdp)
+        subscription, _ = await start_offer(ws, FRONT_DOOR, offer)
         event = await next_event(ws, subscription)
     assert event["message"] == (
         "Ring did not accept the stored credentials. Link the Ring account again"
@@ -375,14 +260,10 @@ async def test_close_while_gathering_sends_nothing(
     peers: list[RTCPeerConnection],
 ) -> None:
     """Closing before the window ends: no WHEP POST, no answer, no leftovers."""
-    pc, offer, _ = await browser_offer()
-    peers.append(pc)
+    _, offer, _ = await browser_offer(peers)
     ws = await hass_ws_client(hass)
     subscription, _ = await start_offer(ws, FRONT_DOOR, offer)
-    await ws.send_json_auto_id(
-        {"type": "unsubscribe_events", "subscription": subscription}
-    )
-    assert (await ws.receive_json())["success"]
+    await unsubscribe(ws, subscription)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert await whep_sessions(sim_control) == []
     assert live_views(hass, FRONT_DOOR) == {}
@@ -396,10 +277,7 @@ async def test_close_while_ring_answers(
     peers: list[RTCPeerConnection],
 ) -> None:
     """Closed while the WHEP POST is in flight: the session Ring opens is DELETEd."""
-    pc = RTCPeerConnection()
-    peers.append(pc)
-    pc.addTransceiver("video", direction="recvonly")
-    await pc.setLocalDescription(await pc.createOffer())
+    _, offer = await complete_offer(peers)
     client = init_integration.runtime_data.client
     create = client.create_whep_session
     posted, release = asyncio.Event(), asyncio.Event()
@@ -412,12 +290,9 @@ async def test_close_while_ring_answers(
 
     ws = await hass_ws_client(hass)
     with patch.object(client, "create_whep_session", _slow_create):
-        subscription, _ = await start_offer(ws, FRONT_DOOR, pc.localDescription.sdp)
+        subscription, _ = await start_offer(ws, FRONT_DOOR, offer)
         await posted.wait()
-        await ws.send_json_auto_id(
-            {"type": "unsubscribe_events", "subscription": subscription}
-        )
-        assert (await ws.receive_json())["success"]
+        await unsubscribe(ws, subscription)
         release.set()
         await hass.async_block_till_done(wait_background_tasks=True)
     (session,) = await whep_sessions(sim_control)
@@ -434,23 +309,17 @@ async def test_failed_delete_is_not_an_error(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A DELETE that fails is only logged: Ring ends the session at its cap anyway."""
-    pc = RTCPeerConnection()
-    peers.append(pc)
-    pc.addTransceiver("video", direction="recvonly")
-    await pc.setLocalDescription(await pc.createOffer())
+    _, offer = await complete_offer(peers)
     client = init_integration.runtime_data.client
     ws = await hass_ws_client(hass)
-    subscription, _ = await start_offer(ws, FRONT_DOOR, pc.localDescription.sdp)
+    subscription, _ = await start_offer(ws, FRONT_DOOR, offer)
     assert (await next_event(ws, subscription))["type"] == "answer"
     with patch.object(
         client,
         "delete_whep_session",
         side_effect=RingPartnerServerError(status=500),
     ):
-        await ws.send_json_auto_id(
-            {"type": "unsubscribe_events", "subscription": subscription}
-        )
-        assert (await ws.receive_json())["success"]
+        await unsubscribe(ws, subscription)
         await hass.async_block_till_done()
     assert "Could not close a live view" in caplog.text
 
@@ -465,11 +334,8 @@ async def test_unload_closes_open_sessions(
     """Unloading the entry DELETEs every open live view."""
     ws = await hass_ws_client(hass)
     for entity_id in (FRONT_DOOR, "camera.backyard"):
-        pc = RTCPeerConnection()
-        peers.append(pc)
-        pc.addTransceiver("video", direction="recvonly")
-        await pc.setLocalDescription(await pc.createOffer())
-        subscription, _ = await start_offer(ws, entity_id, pc.localDescription.sdp)
+        _, offer = await complete_offer(peers)
+        subscription, _ = await start_offer(ws, entity_id, offer)
         assert (await next_event(ws, subscription))["type"] == "answer"
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     await hass.async_block_till_done()
@@ -489,12 +355,9 @@ async def test_cap_timer_forgets_and_deletes(
     peers: list[RTCPeerConnection],
 ) -> None:
     """At Ring's cap the live view is forgotten and DELETEd (404 would be fine too)."""
-    pc = RTCPeerConnection()
-    peers.append(pc)
-    pc.addTransceiver("video", direction="recvonly")
-    await pc.setLocalDescription(await pc.createOffer())
+    _, offer = await complete_offer(peers)
     ws = await hass_ws_client(hass)
-    subscription, _ = await start_offer(ws, FRONT_DOOR, pc.localDescription.sdp)
+    subscription, _ = await start_offer(ws, FRONT_DOOR, offer)
     assert (await next_event(ws, subscription))["type"] == "answer"
     assert state_of(hass, FRONT_DOOR).state == CameraState.STREAMING
     freezer.tick(camera_module.WHEP_CAP_LINE_POWER + timedelta(seconds=1))
@@ -504,10 +367,7 @@ async def test_cap_timer_forgets_and_deletes(
     assert session["deleted"] or session["closed"]
     assert state_of(hass, FRONT_DOOR).state == CameraState.IDLE
     # Unsubscribing afterwards finds nothing left to close.
-    await ws.send_json_auto_id(
-        {"type": "unsubscribe_events", "subscription": subscription}
-    )
-    assert (await ws.receive_json())["success"]
+    await unsubscribe(ws, subscription)
     await hass.async_block_till_done()
 
 

@@ -6,7 +6,6 @@ from pathlib import Path
 from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.ring_partner.binary_sensor import EVENT_BINARY_SENSORS
 from custom_components.ring_partner.const import DOMAIN
@@ -22,30 +21,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from simulator.scenario import BACKYARD_ID, CHIME_ID, FRONT_DOOR_ID
 
-from .conftest import SimControl
-from .webhook_helpers import (
-    TestClient,
-    post_webhook,
-    sim_event,
-    state_of,
-    webhook_body,
-    webhook_client,
-)
+from .conftest import SimControl, state_of
+from .webhook_helpers import TestClient, post_webhook, sim_event, webhook_body
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
 PACKAGE = Path(__file__).parent.parent / "custom_components" / DOMAIN
-
-
-@pytest.fixture
-async def client(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    init_integration: MockConfigEntry,
-    sim_control: SimControl,
-) -> TestClient:
-    """Return an HTTP client of HA, with the simulator's webhooks pointed at it."""
-    return await webhook_client(hass, hass_client_no_auth, sim_control)
 
 
 @pytest.mark.usefixtures("init_integration")

@@ -10,7 +10,6 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.ring_partner.client import (
     RingPartnerRateLimitError,
@@ -22,15 +21,8 @@ from homeassistant.core import HomeAssistant
 from simulator import SimulatorConfig
 from simulator.scenario import FRONT_DOOR_ID
 
-from .conftest import CLIENT_ID, CLIENT_SECRET, HMAC_KEY, SimControl
-from .webhook_helpers import (
-    TestClient,
-    post_webhook,
-    sim_event,
-    state_of,
-    webhook_body,
-    webhook_client,
-)
+from .conftest import SimControl, make_sim_config, state_of
+from .webhook_helpers import TestClient, post_webhook, sim_event, webhook_body
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -40,25 +32,9 @@ DOORBELL = "event.front_door_doorbell"
 @pytest.fixture
 def simulator_config() -> SimulatorConfig:
     """Run the simulator on the (frozen) test clock, so history times follow freezer."""
-    return SimulatorConfig(
-        port=0,
-        media_port=0,
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        hmac_key=HMAC_KEY,
+    return make_sim_config(
         clock=lambda: time.time(),  # noqa: PLW0108  (looked up per call: freezer patches it)
     )
-
-
-@pytest.fixture
-async def client(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    init_integration: MockConfigEntry,
-    sim_control: SimControl,
-) -> TestClient:
-    """Return an HTTP client of HA, with the simulator's webhooks pointed at it."""
-    return await webhook_client(hass, hass_client_no_auth, sim_control)
 
 
 async def _minute(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:

@@ -14,24 +14,17 @@ from custom_components.ring_partner import snapshot
 from custom_components.ring_partner.client import WebhookEvent, WebhookEventType
 from custom_components.ring_partner.const import signal_device_event
 from homeassistant.components.camera import async_get_image
-from homeassistant.core import HomeAssistant, State
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from simulator.scenario import FRONT_DOOR_ID
 
-from .conftest import SimControl
+from .conftest import SimControl, state_of
 
 FRONT_DOOR = "camera.front_door"
 LAST_EVENT = "image.front_door_last_event"
 IMAGE_DOWNLOAD = f"/v1/devices/{FRONT_DOOR_ID}/media/image/download"
 
 pytestmark = pytest.mark.usefixtures("socket_enabled", "init_integration")
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> State:
-    """Return an entity's state, which must exist."""
-    state = hass.states.get(entity_id)
-    assert state is not None
-    return state
 
 
 async def motion(hass: HomeAssistant, sim_control: SimControl) -> datetime:

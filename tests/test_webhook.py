@@ -40,21 +40,15 @@ from simulator.scenario import (
 )
 
 from .conftest import (
-    CLIENT_ID,
-    CLIENT_SECRET,
     HMAC_KEY,
     SimControl,
     entry_for,
     link_account,
-)
-from .webhook_helpers import (
-    TestClient,
-    post_webhook,
-    sim_event,
+    make_sim_config,
     state_of,
-    webhook_body,
     webhook_client,
 )
+from .webhook_helpers import TestClient, post_webhook, sim_event, webhook_body
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -77,25 +71,7 @@ def simulator_config() -> SimulatorConfig:
             devices=[DeviceSpec(id=SIDE_DOOR_ID, name="Side Door", kind="doorbell")],
         )
     )
-    return SimulatorConfig(
-        port=0,
-        media_port=0,
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        hmac_key=HMAC_KEY,
-        scenario=scenario,
-    )
-
-
-@pytest.fixture
-async def client(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    init_integration: MockConfigEntry,
-    sim_control: SimControl,
-) -> TestClient:
-    """Return an HTTP client of HA, with the simulator's webhooks pointed at it."""
-    return await webhook_client(hass, hass_client_no_auth, sim_control)
+    return make_sim_config(scenario=scenario)
 
 
 def _states(hass: HomeAssistant) -> dict[str, Any]:

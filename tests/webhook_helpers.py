@@ -5,11 +5,10 @@ from typing import Any
 import uuid
 
 from aiohttp import ClientResponse
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.ring_partner.client import compute_signature
 from custom_components.ring_partner.const import WEBHOOK_PATH
-from homeassistant.core import HomeAssistant, State
+from homeassistant.core import HomeAssistant
 from simulator.scenario import DEFAULT_ACCOUNT_ID
 
 from .conftest import HMAC_KEY, SimControl
@@ -89,17 +88,6 @@ async def post_webhook(
     return response
 
 
-async def webhook_client(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    sim_control: SimControl,
-) -> TestClient:
-    """Return a client of HA's HTTP server and point the simulator's webhooks at it."""
-    client = await hass_client_no_auth()
-    await sim_control.configure(webhook_url=str(client.make_url(WEBHOOK_PATH)))
-    return client
-
-
 async def sim_event(
     hass: HomeAssistant, sim_control: SimControl, path: str, json_body: Any = None
 ) -> dict[str, Any]:
@@ -108,10 +96,3 @@ async def sim_event(
     await sim_control.sim.state.webhooks.drain()
     await hass.async_block_till_done()
     return result
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> State:
-    """Return an entity's state, which must exist."""
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state

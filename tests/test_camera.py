@@ -64,6 +64,16 @@ def live_views(hass: HomeAssistant, entity_id: str) -> dict[str, Any]:
     return camera._live_views
 
 
+async def assert_session_closed(
+    hass: HomeAssistant, sim_control: SimControl, entity_id: str
+) -> None:
+    """Check the one WHEP session was DELETEd and the camera is idle with nothing left."""
+    (session,) = await whep_sessions(sim_control)
+    assert session["deleted"] is True
+    assert state_of(hass, entity_id).state == CameraState.IDLE
+    assert live_views(hass, entity_id) == {}
+
+
 @pytest.fixture
 async def peers() -> AsyncGenerator[list[RTCPeerConnection]]:
     """Close the test's browser peers at the end."""
@@ -123,10 +133,7 @@ async def test_trickled_offer_reaches_ring_complete(
 
     await unsubscribe(ws, subscription)
     await hass.async_block_till_done()
-    (session,) = await whep_sessions(sim_control)
-    assert session["deleted"] is True
-    assert state_of(hass, FRONT_DOOR).state == CameraState.IDLE
-    assert live_views(hass, FRONT_DOOR) == {}
+    await assert_session_closed(hass, sim_control, FRONT_DOOR)
 
 
 async def test_sendrecv_offer_made_recvonly_and_sent_at_once(
@@ -206,6 +213,10 @@ async def test_offline_device(
             RingPartnerServerError(status=500),
             "Could not communicate with Ring: Ring API error 500",
         ),
+        (
+            RingPartnerAuthenticationError(status=401),
+            "Ring did not accept the stored credentials. Link the Ring account again",
+        ),
     ],
 )
 async def test_offer_errors(
@@ -217,40 +228,24 @@ async def test_offer_errors(
     error: Exception,
     message: str,
 ) -> None:
-    """Each WHEP failure reaches the frontend as a translated message."""
-    _, offer = await complete_offer(peers)
-    client = init_integration.runtime_data.client
-    ws = await hass_ws_client(hass)
-    with patch.object(client, "create_whep_session", side_effect=error):
-        subscription, _ = await start_offer(ws, FRONT_DOOR, offer)
-        event = await next_event(ws, subscription)
-    assert event == {"type": "error", "code": "webrtc_offer_failed", "message": message}
+    """Each WHEP failure reaches the frontend as a translated message.
 
-
-async def test_authentication_error_reloads(
-    hass: HomeAssistant,
-    hass_ws_client: WebSocketGenerator,
-    init_integration: MockConfigEntry,
-    peers: list[RTCPeerConnection],
-) -> None:
-    """A rejected token schedules a reload, which leads to reauthentication."""
+    A rejected token also schedules a reload, which leads to reauthentication.
+    """
     _, offer = await complete_offer(peers)
     client = init_integration.runtime_data.client
     ws = await hass_ws_client(hass)
     with (
-        patch.object(
-            client,
-            "create_whep_session",
-            side_effect=RingPartnerAuthenticationError(status=401),
-        ),
+        patch.object(client, "create_whep_session", side_effect=error),
         patch.object(hass.config_entries, "async_schedule_reload") as reload,
     ):
         subscription, _ = await start_offer(ws, FRONT_DOOR, offer)
         event = await next_event(ws, subscription)
-    assert event["message"] == (
-        "Ring did not accept the stored credentials. Link the Ring account again"
-    )
-    reload.assert_called_once_with(init_integration.entry_id)
+    assert event == {"type": "error", "code": "webrtc_offer_failed", "message": message}
+    if isinstance(error, RingPartnerAuthenticationError):
+        reload.assert_called_once_with(init_integration.entry_id)
+    else:
+        reload.assert_not_called()
 
 
 async def test_close_while_gathering_sends_nothing(
@@ -295,10 +290,7 @@ async def test_close_while_ring_answers(
         await unsubscribe(ws, subscription)
         release.set()
         await hass.async_block_till_done(wait_background_tasks=True)
-    (session,) = await whep_sessions(sim_control)
-    assert session["deleted"] is True
-    assert state_of(hass, FRONT_DOOR).state == CameraState.IDLE
-    assert live_views(hass, FRONT_DOOR) == {}
+    await assert_session_closed(hass, sim_control, FRONT_DOOR)
 
 
 async def test_failed_delete_is_not_an_error(

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 import time
+from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
@@ -49,6 +50,14 @@ async def _history_requests(sim_control: SimControl) -> int:
     return sum("/v1/history/" in r["path"] for r in await sim_control.requests())
 
 
+async def _ding_without_webhook(
+    hass: HomeAssistant, sim_control: SimControl
+) -> dict[str, Any]:
+    """Turn webhook delivery off and ring the front door: only history knows of it."""
+    await sim_control.configure(webhook_delivery=False)
+    return await sim_event(hass, sim_control, f"devices/{FRONT_DOOR_ID}/ding")
+
+
 async def test_fallback_fires_while_webhooks_are_off_and_stops_when_they_resume(
     freezer: FrozenDateTimeFactory,
     hass: HomeAssistant,
@@ -57,8 +66,7 @@ async def test_fallback_fires_while_webhooks_are_off_and_stops_when_they_resume(
     sim_control: SimControl,
 ) -> None:
     """A ding without webhooks fires from history once; webhooks flowing stop the polling."""
-    await sim_control.configure(webhook_delivery=False)
-    ding = await sim_event(hass, sim_control, f"devices/{FRONT_DOOR_ID}/ding")
+    ding = await _ding_without_webhook(hass, sim_control)
     assert ding["request_id"] is None
     assert state_of(hass, DOORBELL).state == STATE_UNKNOWN
 
@@ -105,8 +113,7 @@ async def test_late_webhook_after_history_fires_once(
     sim_control: SimControl,
 ) -> None:
     """A webhook for an event history already fired (Ring's retry) does not fire again."""
-    await sim_control.configure(webhook_delivery=False)
-    ding = await sim_event(hass, sim_control, f"devices/{FRONT_DOOR_ID}/ding")
+    ding = await _ding_without_webhook(hass, sim_control)
     await _minute(hass, freezer)
     fired = state_of(hass, DOORBELL).state
     late = webhook_body(
@@ -125,8 +132,7 @@ async def test_fallback_skips_failures(
     sim_control: SimControl,
 ) -> None:
     """History errors are skipped per device; the next minute tries again."""
-    await sim_control.configure(webhook_delivery=False)
-    await sim_event(hass, sim_control, f"devices/{FRONT_DOOR_ID}/ding")
+    await _ding_without_webhook(hass, sim_control)
     runtime = init_integration.runtime_data
     with patch.object(
         runtime.client, "history_events", side_effect=RingPartnerServerError(status=500)

@@ -49,6 +49,15 @@ async def motion(hass: HomeAssistant, sim_control: SimControl) -> datetime:
     return when
 
 
+async def ready_motion_unknown_to_ha(sim_control: SimControl) -> None:
+    """Record motion, at once downloadable, without telling HA; then clear the log."""
+    await sim_control.configure(recording_not_ready_s=0)
+    await sim_control.call(
+        "POST", f"devices/{FRONT_DOOR_ID}/motion", {"subtype": "human"}
+    )
+    await sim_control.clear_requests()
+
+
 def downloads(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Return the image download requests (step 1) of the request log."""
     return [entry for entry in log if entry["path"] == IMAGE_DOWNLOAD]
@@ -97,11 +106,7 @@ async def test_range_fetch_then_cache_hit(
     hass: HomeAssistant, sim_control: SimControl
 ) -> None:
     """Without a known event, latest_in_range since consent; then the cache answers."""
-    await sim_control.configure(recording_not_ready_s=0)
-    await sim_control.call(
-        "POST", f"devices/{FRONT_DOOR_ID}/motion", {"subtype": "human"}
-    )
-    await sim_control.clear_requests()
+    await ready_motion_unknown_to_ha(sim_control)
     image = await async_get_image(hass, FRONT_DOOR, width=1280, height=720)
     assert image.content
     await async_get_image(hass, FRONT_DOOR, width=1280, height=720)
@@ -114,11 +119,7 @@ async def test_concurrent_stills_share_one_download(
     hass: HomeAssistant, sim_control: SimControl
 ) -> None:
     """Twenty concurrent stills: one upstream image download."""
-    await sim_control.configure(recording_not_ready_s=0)
-    await sim_control.call(
-        "POST", f"devices/{FRONT_DOOR_ID}/motion", {"subtype": "human"}
-    )
-    await sim_control.clear_requests()
+    await ready_motion_unknown_to_ha(sim_control)
     images = await asyncio.gather(
         *(async_get_image(hass, FRONT_DOOR) for _ in range(20))
     )

@@ -16,6 +16,21 @@ from simulator.scenario import BACKYARD_ID, CHIME_ID, FRONT_DOOR_ID, GARAGE_ID
 from .conftest import SimControl
 
 
+async def _poll(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Run the coordinator's poll now and let what it starts finish."""
+    await entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+
+def _ring_device(
+    device_registry: dr.DeviceRegistry, entry: MockConfigEntry, device_id: str
+) -> dr.DeviceEntry | None:
+    """Return the registry's device for a Ring device id of this entry."""
+    return device_registry.async_get_device_by_identifier(
+        (DOMAIN, device_id), entry.entry_id
+    )
+
+
 async def test_integration_loads_without_entries(hass: HomeAssistant) -> None:
     """The integration sets up in Home Assistant with no accounts."""
     assert await async_setup_component(hass, DOMAIN, {})
@@ -130,25 +145,14 @@ async def test_device_gone_from_ring_is_removed(
     """A device Ring stops sharing disappears from the device registry on the next poll."""
     await sim_control.configure(webhook_delivery=False)
     await sim_control.call("POST", f"devices/{BACKYARD_ID}/remove")
-    await init_integration.runtime_data.coordinator.async_refresh()
-    await hass.async_block_till_done()
-    assert (
-        device_registry.async_get_device_by_identifier(
-            (DOMAIN, BACKYARD_ID), init_integration.entry_id
-        )
-        is None
-    )
-    assert device_registry.async_get_device_by_identifier(
-        (DOMAIN, FRONT_DOOR_ID), init_integration.entry_id
-    )
+    await _poll(hass, init_integration)
+    assert _ring_device(device_registry, init_integration, BACKYARD_ID) is None
+    assert _ring_device(device_registry, init_integration, FRONT_DOOR_ID)
 
     # Shared again later: the device and its entities come back without a reload.
     await sim_control.call("POST", f"devices/{BACKYARD_ID}/add")
-    await init_integration.runtime_data.coordinator.async_refresh()
-    await hass.async_block_till_done()
-    assert device_registry.async_get_device_by_identifier(
-        (DOMAIN, BACKYARD_ID), init_integration.entry_id
-    )
+    await _poll(hass, init_integration)
+    assert _ring_device(device_registry, init_integration, BACKYARD_ID)
     assert (state := hass.states.get("binary_sensor.backyard_connectivity"))
     assert state.state == "on"
 
@@ -166,11 +170,8 @@ async def test_new_device_appears_without_restart(
         f"accounts/{init_integration.unique_id}/devices",
         {"name": "Side Gate", "kind": "camera", "battery": True, "online": True},
     )
-    await init_integration.runtime_data.coordinator.async_refresh()
-    await hass.async_block_till_done()
-    device = device_registry.async_get_device_by_identifier(
-        (DOMAIN, added["id"]), init_integration.entry_id
-    )
+    await _poll(hass, init_integration)
+    device = _ring_device(device_registry, init_integration, added["id"])
     assert device is not None
     assert device.name == "Side Gate"
     state = hass.states.get("binary_sensor.side_gate_connectivity")
@@ -187,9 +188,7 @@ async def test_remove_config_entry_device(
     """Users may remove a device only when Ring no longer shares it."""
     assert await async_setup_component(hass, "config", {})
     client = await hass_ws_client(hass)
-    shared = device_registry.async_get_device_by_identifier(
-        (DOMAIN, FRONT_DOOR_ID), init_integration.entry_id
-    )
+    shared = _ring_device(device_registry, init_integration, FRONT_DOOR_ID)
     assert shared is not None
     await client.send_json_auto_id(
         {"type": "config/device_registry/remove", "device_id": shared.id}

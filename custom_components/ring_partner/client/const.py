@@ -3,6 +3,7 @@
 from datetime import timedelta
 from enum import StrEnum
 from typing import Final, Self, override
+from urllib.parse import quote
 
 # Production hosts (ring-partner-api.md §1.1, §1.3). Host strings live only in this module.
 API_BASE_URL: Final = "https://api.amazonvision.com"
@@ -20,6 +21,12 @@ APP_INTEGRATIONS_PATH: Final = "/v1/accounts/me/app-integrations"
 DEVICES_PATH: Final = "/v1/devices"
 HISTORY_PATH: Final = "/v1/history/devices/{device_id}/events"
 SUBSCRIPTIONS_PATH: Final = "/v1/accounts/me/subscriptions"
+
+
+def device_path(device_id: str, suffix: str = "") -> str:
+    """Return `/v1/devices/{id}{suffix}` with the opaque id percent-encoded."""
+    return f"{DEVICES_PATH}/{quote(device_id, safe='')}{suffix}"
+
 
 DEFAULT_REQUEST_TIMEOUT: Final = 10.0
 # Clips can be up to 15 minutes of MP4, so their download gets a longer budget (§4.3).

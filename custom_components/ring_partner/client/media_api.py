@@ -1,0 +1,238 @@
+"""Media endpoints of the Ring Partner API: images, clips and WHEP live views (§4).
+
+Media is not JSON:API on success: image downloads answer 303 to a presigned URL that is
+requested without the bearer, clip downloads answer 200/206 (or 301), and WHEP answers 201
+with an SDP body and an absolute `Location`. Each has its own small path through
+`AbstractAuth.request()`.
+"""
+
+from datetime import UTC, datetime, timedelta
+import logging
+
+from yarl import URL
+
+from ._json import datetime_to_ms, opt_int
+from .auth import AbstractAuth, Response
+from .const import (
+    DEFAULT_CLIP_MAX_BYTES,
+    DEFAULT_CLIP_TIMEOUT,
+    DEFAULT_IMAGE_MAX_BYTES,
+    MAX_CLIP_DURATION,
+    ImageFormat,
+    MediaOrigin,
+    VideoCodec,
+    device_path,
+)
+from .exceptions import RingPartnerNotFoundError, RingPartnerParseError
+from .media import MediaClip, MediaImage, WhepSession
+
+_LOGGER = logging.getLogger(__name__)
+
+_MAX_REDIRECTS = 3
+
+
+class MediaApi:
+    """The media calls of `RingPartnerClient`, which supplies `_auth`."""
+
+    _auth: AbstractAuth
+
+    async def download_image(
+        self,
+        device_id: str,
+        *,
+        at: datetime | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        image_format: ImageFormat | None = None,
+        width: int | None = None,
+        height: int | None = None,
+        max_bytes: int = DEFAULT_IMAGE_MAX_BYTES,
+    ) -> MediaImage:
+        """Download an existing frame: POST, then GET the presigned 303 target (§4.4).
+
+        Exactly one of `at` (type `at_timestamp`) or `start` (`latest_in_range`, with
+        optional `end`). The POST only selects an already-recorded frame, and Ring asks
+        to retry `SERVER_BUSY` with backoff, so it is retried like an idempotent call.
+        """
+        body: dict[str, object]
+        if at is not None:
+            if start is not None or end is not None:
+                msg = "at= excludes start= and end="
+                raise ValueError(msg)
+            body = {"type": "at_timestamp", "timestamp": datetime_to_ms(at)}
+        elif start is not None:
+            body = {"type": "latest_in_range", "start_timestamp": datetime_to_ms(start)}
+            if end is not None:
+                body["end_timestamp"] = datetime_to_ms(end)
+        else:
+            msg = "Pass exactly one of at= or start="
+            raise ValueError(msg)
+        options: dict[str, object] = {}
+        if image_format is not None:
+            options["format"] = str(image_format)
+        resolution = _resolution(width, height)
+        if resolution:
+            options["resolution"] = resolution
+        if options:
+            body["image_options"] = options
+        first = await self._auth.request(
+            "POST",
+            device_path(device_id, "/media/image/download"),
+            json=body,
+            idempotent=True,
+            max_bytes=max_bytes,
+        )
+        media = await self._follow(first, max_bytes=max_bytes, request_timeout=None)
+        return MediaImage(
+            content=media.body,
+            content_type=_content_type(media, "image/jpeg"),
+            captured_at=_header_ms(media, "X-Media-Timestamp"),
+            origin=MediaOrigin(media.headers.get("X-Media-Origin") or "unknown"),
+            request_id=media.request_id or first.request_id,
+        )
+
+    async def download_clip(
+        self,
+        device_id: str,
+        *,
+        start: datetime,
+        duration: timedelta,
+        codec: VideoCodec | None = None,
+        frame_rate: int | None = None,
+        width: int | None = None,
+        height: int | None = None,
+        audio: bool | None = None,
+        max_bytes: int = DEFAULT_CLIP_MAX_BYTES,
+        request_timeout: float = DEFAULT_CLIP_TIMEOUT,
+    ) -> MediaClip:
+        """Download recorded MP4 footage (200 full, 206 partial; 301 followed, §4.3).
+
+        Like the image POST, this only reads footage that already exists, so 5xx and
+        connection failures are retried; a 301 is followed by GET, with the bearer
+        only when the target is on the API origin.
+        """
+        if not timedelta(0) < duration <= MAX_CLIP_DURATION:
+            msg = "duration must be positive and at most 15 minutes"
+            raise ValueError(msg)
+        body: dict[str, object] = {
+            "timestamp": datetime_to_ms(start),
+            "duration": int(duration.total_seconds() * 1000),
+        }
+        video: dict[str, object] = {}
+        if codec is not None:
+            video["codec"] = str(codec)
+        if frame_rate is not None:
+            video["frame_rate"] = frame_rate
+        resolution = _resolution(width, height)
+        if resolution:
+            video["resolution"] = resolution
+        if video:
+            body["video_options"] = video
+        if audio is not None:
+            body["audio_options"] = {"audio_enabled": audio}
+        first = await self._auth.request(
+            "POST",
+            device_path(device_id, "/media/video/download"),
+            json=body,
+            idempotent=True,
+            request_timeout=request_timeout,
+            max_bytes=max_bytes,
+        )
+        media = await self._follow(
+            first, max_bytes=max_bytes, request_timeout=request_timeout
+        )
+        length_ms = opt_int(
+            media.headers.get("X-Media-Length") or media.headers.get("X-Media-Duration")
+        )
+        return MediaClip(
+            content=media.body,
+            content_type=_content_type(media, "video/mp4"),
+            started_at=_header_ms(media, "X-Media-Timestamp"),
+            length=timedelta(milliseconds=length_ms) if length_ms is not None else None,
+            partial=media.status == 206,
+            request_id=media.request_id or first.request_id,
+        )
+
+    async def _follow(
+        self, response: Response, *, max_bytes: int, request_timeout: float | None
+    ) -> Response:
+        """Follow 301/302/303/307 by GET; the bearer goes only to the API origin."""
+        hops = 0
+        while response.status in {301, 302, 303, 307, 308}:
+            location = response.headers.get("Location")
+            if not location or hops >= _MAX_REDIRECTS:
+                msg = f"Unusable redirect ({response.status}) from Ring"
+                raise RingPartnerParseError(msg)
+            hops += 1
+            target = response.url.join(URL(location))
+            # Presigned URLs carry their own credentials; never leak the bearer to them.
+            response = await self._auth.request(
+                "GET",
+                target,
+                authenticated=self._auth.is_api_url(target),
+                max_bytes=max_bytes,
+                request_timeout=request_timeout,
+            )
+        if response.status not in {200, 206}:
+            msg = f"Unexpected media status {response.status}"
+            raise RingPartnerParseError(msg)
+        return response
+
+    async def create_whep_session(
+        self, device_id: str, offer_sdp: str, *, component_id: int | None = None
+    ) -> WhepSession:
+        """Open a WHEP live view with a complete (non-trickle) recvonly offer (§4.1)."""
+        response = await self._auth.request(
+            "POST",
+            device_path(device_id, "/media/streaming/whep/sessions"),
+            params={"component_id": str(component_id)}
+            if component_id is not None
+            else None,
+            data=offer_sdp.encode(),
+            headers={"Content-Type": "application/sdp", "Accept": "application/sdp"},
+        )
+        location = response.headers.get("Location")
+        if response.status != 201 or not location:
+            msg = f"WHEP answer without session Location ({response.status})"
+            raise RingPartnerParseError(msg)
+        try:
+            answer = response.body.decode()
+        except UnicodeDecodeError as err:
+            msg = "WHEP answer is not text"
+            raise RingPartnerParseError(msg) from err
+        return WhepSession(
+            device_id=device_id,
+            url=str(response.url.join(URL(location))),
+            answer_sdp=answer,
+        )
+
+    async def delete_whep_session(self, session: WhepSession) -> None:
+        """Close a WHEP session; a 404 means it already ended (cap reached, §4.1)."""
+        try:
+            await self._auth.request("DELETE", session.url)
+        except RingPartnerNotFoundError:
+            _LOGGER.debug("WHEP session for %s was already gone", session.device_id)
+
+
+def _resolution(width: int | None, height: int | None) -> dict[str, int]:
+    """Return a `resolution` object with the given dimensions."""
+    resolution: dict[str, int] = {}
+    if width is not None:
+        resolution["width"] = width
+    if height is not None:
+        resolution["height"] = height
+    return resolution
+
+
+def _content_type(response: Response, default: str) -> str:
+    """Return the media type of a response without parameters."""
+    value = response.headers.get("Content-Type", default)
+    return value.split(";", 1)[0].strip() or default
+
+
+def _header_ms(response: Response, name: str) -> datetime | None:
+    """Parse an epoch-milliseconds header into a UTC datetime."""
+    millis = opt_int(response.headers.get(name))
+    if millis is None:
+        return None
+    return datetime.fromtimestamp(millis / 1000, tz=UTC)

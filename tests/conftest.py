@@ -121,6 +121,10 @@ class SimControl:
         """Empty the simulator's request log."""
         await self.call("DELETE", "requests")
 
+    async def fault(self, **fault: Any) -> None:
+        """Inject a fault (path regex, status, count, retry_after, ...)."""
+        await self.call("POST", "faults", fault)
+
 
 @pytest.fixture
 async def sim_control(simulator: Simulator) -> AsyncGenerator[SimControl]:

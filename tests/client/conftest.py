@@ -1,4 +1,4 @@
-"""Fixtures for the Ring Partner API client tests: a fake auth and small HTTP servers."""
+"""Fixtures for the Ring Partner API client tests: a fake auth, fake servers, the simulator."""
 
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -16,6 +16,11 @@ from custom_components.ring_partner.client import (
     RateLimiter,
     RingPartnerClient,
 )
+from simulator import Simulator, SimulatorConfig
+from simulator.scenario import DEFAULT_ACCOUNT_ID
+from tests.conftest import SimControl, make_sim_config
+
+from .sim_support import link_account
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -229,3 +234,40 @@ def auth(
 def client(auth: FakeAuth) -> RingPartnerClient:
     """Return a client over the fake auth."""
     return RingPartnerClient(auth)
+
+
+@pytest.fixture
+def simulator_config(ring_server: FakeServer) -> SimulatorConfig:
+    """Put the partner's Token Exchange and Account Link URLs on the fake server; 100x time."""
+    return make_sim_config(
+        token_exchange_url=f"{ring_server.url}/ring/token-exchange",
+        account_link_url=f"{ring_server.url}/ring/link",
+        time_scale=0.01,
+    )
+
+
+@pytest.fixture
+def codes(ring_server: FakeServer) -> list[str]:
+    """Collect the codes Ring posts to the Token Exchange URL on the partner server."""
+    received: list[str] = []
+
+    async def receive(request: web.Request) -> web.Response:
+        form = await request.post()
+        received.append(str(form["code"]))
+        return web.Response(text="ok")
+
+    ring_server.route("POST", "/ring/token-exchange", receive)
+    return received
+
+
+@pytest.fixture
+async def linked(
+    session: aiohttp.ClientSession,
+    simulator: Simulator,
+    sim_control: SimControl,
+    codes: list[str],
+) -> RingPartnerClient:
+    """Return a client linked to the default account (integration completed)."""
+    return await link_account(
+        session, simulator, sim_control, codes, DEFAULT_ACCOUNT_ID
+    )

@@ -1,11 +1,10 @@
-"""Helpers to drive the simulator for client tests: linking, control API, auth."""
+"""Helpers to drive the simulator for client tests: linking, auth, Playground clients."""
 
 from collections.abc import Callable
 from typing import Any, override
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
-from aiohttp import web
 
 from custom_components.ring_partner.client import (
     AbstractAuth,
@@ -20,12 +19,7 @@ from custom_components.ring_partner.client import (
     refresh_access_token,
 )
 from simulator import Simulator
-
-from .conftest import FakeServer
-
-CLIENT_ID = "sim-client-id"
-CLIENT_SECRET = "sim-client-secret"
-HMAC_KEY = "sim-hmac-key"
+from tests.conftest import CLIENT_ID, CLIENT_SECRET, HMAC_KEY, SimControl
 
 
 class SimAuth(AbstractAuth):
@@ -63,54 +57,6 @@ class SimAuth(AbstractAuth):
             refresh_token=self.token.refresh_token,
         )
         return self.token.access_token
-
-
-class SimControl:
-    """Thin wrapper over the simulator's `/_sim/` control API."""
-
-    def __init__(self, session: aiohttp.ClientSession, sim: Simulator) -> None:
-        """Initialize with a session and the simulator."""
-        self.session = session
-        self.sim = sim
-
-    async def call(self, method: str, path: str, body: object = None) -> Any:
-        """Call the control API and return decoded JSON (None when empty)."""
-        async with self.session.request(
-            method, f"{self.sim.base_url}/_sim/{path}", json=body
-        ) as resp:
-            assert resp.status < 400, (resp.status, await resp.text())
-            text = await resp.text()
-            return await resp.json() if text else None
-
-    async def requests(self) -> list[dict[str, Any]]:
-        """Return the simulator's request log."""
-        result: list[dict[str, Any]] = await self.call("GET", "requests")
-        return result
-
-    async def clear_requests(self) -> None:
-        """Clear the request log."""
-        await self.call("DELETE", "requests")
-
-    async def config(self, **changes: Any) -> None:
-        """Change runtime settings."""
-        await self.call("POST", "config", changes)
-
-    async def fault(self, **fault: Any) -> None:
-        """Inject a fault."""
-        await self.call("POST", "faults", fault)
-
-
-def token_exchange_receiver(partner: FakeServer) -> list[str]:
-    """Serve a Token Exchange URL on the partner server; return the codes list."""
-    codes: list[str] = []
-
-    async def receive(request: web.Request) -> web.Response:
-        form = await request.post()
-        codes.append(str(form["code"]))
-        return web.Response(text="ok")
-
-    partner.route("POST", "/ring/token-exchange", receive)
-    return codes
 
 
 async def link_account(
@@ -154,3 +100,13 @@ async def link_account(
         result = await client.update_app_integration(status=IntegrationStatus.COMPLETED)
         assert result.status is IntegrationStatus.COMPLETED
     return client
+
+
+async def playground_client(
+    session: aiohttp.ClientSession, sim: Simulator, control: SimControl, **kwargs: Any
+) -> RingPartnerClient:
+    """Return a client over a fresh Playground token (no refresh token, read-only)."""
+    raw = await control.call("POST", "playground/token")
+    return RingPartnerClient(
+        SimAuth(session, sim, TokenResponse.from_json(raw), **kwargs)
+    )

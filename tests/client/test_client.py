@@ -1,5 +1,6 @@
 """Tests for every client endpoint against small local fake servers."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 import json
 
@@ -38,6 +39,9 @@ from .conftest import (
 DEVICE = "ava1.ring.device.XXXYYY"
 DEVICE_PATH = f"/v1/devices/{DEVICE}"
 HISTORY = f"/v1/history/devices/{DEVICE}/events"
+IMAGE_DOWNLOAD = f"{DEVICE_PATH}/media/image/download"
+CLIP_DOWNLOAD = f"{DEVICE_PATH}/media/video/download"
+WHEP_SESSIONS = f"{DEVICE_PATH}/media/streaming/whep/sessions"
 AT = datetime(2026, 2, 14, 22, 57, 16, tzinfo=UTC)
 AT_MS = 1771109836000
 
@@ -49,6 +53,11 @@ def _client_log(caplog: pytest.LogCaptureFixture) -> str:
         for record in caplog.records
         if record.name.startswith("custom_components.ring_partner.client")
     )
+
+
+def _redirect(status: int, location: str) -> Callable[[], web.Response]:
+    """Return a factory for a redirect to `location`."""
+    return lambda: web.Response(status=status, headers={"Location": location})
 
 
 def _history_page(ids: list[str], next_link: str | None) -> dict[str, object]:
@@ -73,6 +82,11 @@ def _history_page(ids: list[str], next_link: str | None) -> dict[str, object]:
     if next_link is not None:
         page["links"] = {"next": next_link}
     return page
+
+
+def _serve_history(ring_server: FakeServer, *pages: dict[str, object]) -> None:
+    """Answer consecutive history requests with these pages (the last one repeats)."""
+    ring_server.reply("GET", HISTORY, *(json_response(page) for page in pages))
 
 
 async def test_get_user(client: RingPartnerClient, ring_server: FakeServer) -> None:
@@ -258,12 +272,10 @@ async def test_history_stops_without_next(
     client: RingPartnerClient, ring_server: FakeServer
 ) -> None:
     """A page without links.next is the last; max_pages caps the walk."""
-    ring_server.reply("GET", HISTORY, json_response(_history_page(["e1"], None)))
+    _serve_history(ring_server, _history_page(["e1"], None))
     assert [e.id async for e in client.history_events(DEVICE)] == ["e1"]
     assert ring_server.requests[0].query == {}
-    ring_server.reply(
-        "GET", HISTORY, json_response(_history_page(["e1"], f"{HISTORY}?page[key]=a"))
-    )
+    _serve_history(ring_server, _history_page(["e1"], f"{HISTORY}?page[key]=a"))
     events = [e async for e in client.history_events(DEVICE, max_pages=1)]
     assert len(events) == 1
     assert ring_server.count("GET", HISTORY) == 2
@@ -273,11 +285,8 @@ async def test_history_dotted_filters(
     client: RingPartnerClient, ring_server: FakeServer
 ) -> None:
     """Dotted subtype filters are comma-joined; dropped filters are re-added."""
-    ring_server.reply(
-        "GET",
-        HISTORY,
-        json_response(_history_page(["e1"], f"{HISTORY}?page[key]=k1")),
-        json_response({"data": []}),
+    _serve_history(
+        ring_server, _history_page(["e1"], f"{HISTORY}?page[key]=k1"), {"data": []}
     )
     events = [
         e
@@ -298,7 +307,7 @@ async def test_history_refuses_cursor_loop(
 ) -> None:
     """The same next link twice stops the walk instead of looping forever."""
     looping = f"{HISTORY}?page[key]=same"
-    ring_server.reply("GET", HISTORY, json_response(_history_page(["e1"], looping)))
+    _serve_history(ring_server, _history_page(["e1"], looping))
     events = [e async for e in client.history_events(DEVICE)]
     assert len(events) == 2
     assert ring_server.count("GET", HISTORY) == 2
@@ -308,11 +317,7 @@ async def test_history_refuses_foreign_next(
     client: RingPartnerClient, ring_server: FakeServer
 ) -> None:
     """An absolute next link to another origin is never followed with the bearer."""
-    ring_server.reply(
-        "GET",
-        HISTORY,
-        json_response(_history_page(["e1"], "http://127.0.0.2:1/v1/history")),
-    )
+    _serve_history(ring_server, _history_page(["e1"], "http://127.0.0.2:1/v1/history"))
     with pytest.raises(RingPartnerParseError):
         _ = [e async for e in client.history_events(DEVICE)]
 
@@ -321,9 +326,7 @@ async def test_history_empty_first_page(
     client: RingPartnerClient, ring_server: FakeServer
 ) -> None:
     """Docs show links.next even on an empty page: stop on empty data."""
-    ring_server.reply(
-        "GET", HISTORY, json_response({"data": [], "links": {"next": HISTORY}})
-    )
+    _serve_history(ring_server, {"data": [], "links": {"next": HISTORY}})
     assert [e async for e in client.history_events(DEVICE)] == []
     assert ring_server.count("GET", HISTORY) == 1
 
@@ -338,7 +341,7 @@ async def test_download_image_two_step(
     presigned = f"{media_server.url}/v1/download?security_token=s3cret&req_id=r"
     ring_server.reply(
         "POST",
-        f"{DEVICE_PATH}/media/image/download",
+        IMAGE_DOWNLOAD,
         lambda: web.Response(
             status=303, headers={"Location": presigned, "X-Request-ID": "req-1"}
         ),
@@ -389,8 +392,8 @@ async def test_download_image_latest_in_range(
     """latest_in_range sends start/end; a snapshot origin and PNG come back."""
     ring_server.reply(
         "POST",
-        f"{DEVICE_PATH}/media/image/download",
-        lambda: web.Response(status=303, headers={"Location": f"{media_server.url}/i"}),
+        IMAGE_DOWNLOAD,
+        _redirect(303, f"{media_server.url}/i"),
     )
     media_server.reply(
         "GET",
@@ -430,12 +433,11 @@ async def test_download_image_errors(
     sleeps: SleepRecorder,
 ) -> None:
     """Step-2 errors map; SERVER_BUSY on the POST is retried; size cap; bad 303."""
-    path = f"{DEVICE_PATH}/media/image/download"
     ring_server.reply(
         "POST",
-        path,
+        IMAGE_DOWNLOAD,
         error_response(503, code="SERVER_BUSY"),
-        lambda: web.Response(status=303, headers={"Location": f"{media_server.url}/i"}),
+        _redirect(303, f"{media_server.url}/i"),
     )
     media_server.reply("GET", "/i", error_response(416, code="MEDIA_NOT_FOUND"))
     with pytest.raises(RingPartnerMediaNotFoundError):
@@ -446,11 +448,11 @@ async def test_download_image_errors(
     with pytest.raises(RingPartnerMediaTooLargeError):
         await client.download_image(DEVICE, at=AT, max_bytes=1000)
 
-    ring_server.reply("POST", path, lambda: web.Response(status=303))
+    ring_server.reply("POST", IMAGE_DOWNLOAD, lambda: web.Response(status=303))
     with pytest.raises(RingPartnerParseError):
         await client.download_image(DEVICE, at=AT)
 
-    ring_server.reply("POST", path, lambda: web.Response(status=204))
+    ring_server.reply("POST", IMAGE_DOWNLOAD, lambda: web.Response(status=204))
     with pytest.raises(RingPartnerParseError):
         await client.download_image(DEVICE, at=AT)
 
@@ -459,10 +461,9 @@ async def test_download_clip(
     client: RingPartnerClient, ring_server: FakeServer
 ) -> None:
     """200 full clip with options in the body."""
-    path = f"{DEVICE_PATH}/media/video/download"
     ring_server.reply(
         "POST",
-        path,
+        CLIP_DOWNLOAD,
         lambda: web.Response(
             body=b"mp4",
             headers={"Content-Type": "video/mp4", "X-Media-Timestamp": str(AT_MS)},
@@ -501,7 +502,7 @@ async def test_download_clip_partial(
     """206 partial clips report their actual length from either header name."""
     ring_server.reply(
         "POST",
-        f"{DEVICE_PATH}/media/video/download",
+        CLIP_DOWNLOAD,
         lambda: web.Response(
             status=206,
             body=b"part",
@@ -523,8 +524,8 @@ async def test_download_clip_301(
     """A 301 is followed; the bearer is not sent to another host."""
     ring_server.reply(
         "POST",
-        f"{DEVICE_PATH}/media/video/download",
-        lambda: web.Response(status=301, headers={"Location": f"{media_server.url}/c"}),
+        CLIP_DOWNLOAD,
+        _redirect(301, f"{media_server.url}/c"),
     )
     media_server.reply(
         "GET", "/c", lambda: web.Response(body=b"mp4", content_type="video/mp4")
@@ -540,8 +541,8 @@ async def test_download_clip_same_origin_redirect(
     """A relative 301 stays on the API origin and keeps the bearer."""
     ring_server.reply(
         "POST",
-        f"{DEVICE_PATH}/media/video/download",
-        lambda: web.Response(status=301, headers={"Location": "/moved"}),
+        CLIP_DOWNLOAD,
+        _redirect(301, "/moved"),
     )
     ring_server.reply("GET", "/moved", lambda: web.Response(body=b"mp4"))
     clip = await client.download_clip(DEVICE, start=AT, duration=timedelta(seconds=1))
@@ -553,20 +554,17 @@ async def test_download_clip_errors(
     client: RingPartnerClient, ring_server: FakeServer
 ) -> None:
     """416 TIMESTAMP_NOT_FOUND; duration bounds; redirect loops."""
-    path = f"{DEVICE_PATH}/media/video/download"
-    ring_server.reply("POST", path, error_response(416, code="TIMESTAMP_NOT_FOUND"))
+    ring_server.reply(
+        "POST", CLIP_DOWNLOAD, error_response(416, code="TIMESTAMP_NOT_FOUND")
+    )
     with pytest.raises(RingPartnerMediaNotFoundError):
         await client.download_clip(DEVICE, start=AT, duration=timedelta(seconds=1))
     with pytest.raises(ValueError, match="duration"):
         await client.download_clip(DEVICE, start=AT, duration=timedelta(minutes=16))
     with pytest.raises(ValueError, match="duration"):
         await client.download_clip(DEVICE, start=AT, duration=timedelta(0))
-    ring_server.reply(
-        "POST", path, lambda: web.Response(status=301, headers={"Location": "/loop"})
-    )
-    ring_server.reply(
-        "GET", "/loop", lambda: web.Response(status=301, headers={"Location": "/loop"})
-    )
+    ring_server.reply("POST", CLIP_DOWNLOAD, _redirect(301, "/loop"))
+    ring_server.reply("GET", "/loop", _redirect(301, "/loop"))
     with pytest.raises(RingPartnerParseError):
         await client.download_clip(DEVICE, start=AT, duration=timedelta(seconds=1))
 
@@ -575,11 +573,10 @@ async def test_whep_create_and_delete(
     client: RingPartnerClient, ring_server: FakeServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     """201 + SDP answer + absolute Location; DELETE on that URL; 404 = gone."""
-    sessions = f"{DEVICE_PATH}/media/streaming/whep/sessions"
-    location = f"{ring_server.url}{sessions}/opaque-session"
+    location = f"{ring_server.url}{WHEP_SESSIONS}/opaque-session"
     ring_server.reply(
         "POST",
-        sessions,
+        WHEP_SESSIONS,
         lambda: web.Response(
             status=201,
             text="v=0\r\nanswer",
@@ -587,7 +584,9 @@ async def test_whep_create_and_delete(
             headers={"Location": location},
         ),
     )
-    ring_server.reply("DELETE", f"{sessions}/opaque-session", web.Response(status=204))
+    ring_server.reply(
+        "DELETE", f"{WHEP_SESSIONS}/opaque-session", web.Response(status=204)
+    )
     offer = "v=0\r\na=recvonly\r\n"
     session = await client.create_whep_session(DEVICE, offer, component_id=2)
     assert session == WhepSession(
@@ -601,7 +600,7 @@ async def test_whep_create_and_delete(
     assert ring_server.requests[1].method == "DELETE"
     assert ring_server.requests[1].headers["Authorization"] == "Bearer access-1"
     ring_server.reply(
-        "DELETE", f"{sessions}/opaque-session", error_response(404, "Not Found")
+        "DELETE", f"{WHEP_SESSIONS}/opaque-session", error_response(404, "Not Found")
     )
     await client.delete_whep_session(session)
     client_log = _client_log(caplog)
@@ -614,21 +613,22 @@ async def test_whep_errors(
     client: RingPartnerClient, ring_server: FakeServer, sleeps: SleepRecorder
 ) -> None:
     """Offline device → 503 (not retried, POST); missing Location → parse error."""
-    sessions = f"{DEVICE_PATH}/media/streaming/whep/sessions"
     ring_server.reply(
         "POST",
-        sessions,
+        WHEP_SESSIONS,
         error_response(503, "Device Unavailable", detail="Device is currently offline"),
     )
     with pytest.raises(RingPartnerUnavailableError):
         await client.create_whep_session(DEVICE, "v=0")
     assert sleeps.delays == []
-    ring_server.reply("POST", sessions, lambda: web.Response(status=201, text="v=0"))
+    ring_server.reply(
+        "POST", WHEP_SESSIONS, lambda: web.Response(status=201, text="v=0")
+    )
     with pytest.raises(RingPartnerParseError):
         await client.create_whep_session(DEVICE, "v=0")
     ring_server.reply(
         "POST",
-        sessions,
+        WHEP_SESSIONS,
         lambda: web.Response(status=201, body=b"\xff", headers={"Location": "/s/1"}),
     )
     with pytest.raises(RingPartnerParseError):
@@ -641,7 +641,7 @@ async def test_relative_whep_location(
     """A relative Location is made absolute against the API origin."""
     ring_server.reply(
         "POST",
-        f"{DEVICE_PATH}/media/streaming/whep/sessions",
+        WHEP_SESSIONS,
         lambda: web.Response(status=201, text="v=0", headers={"Location": "/s/1"}),
     )
     session = await client.create_whep_session(DEVICE, "v=0")

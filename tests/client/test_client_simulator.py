@@ -1,6 +1,5 @@
 """The client against the Ring simulator: every endpoint and documented error."""
 
-from collections.abc import AsyncGenerator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,11 +24,10 @@ from custom_components.ring_partner.client import (
     RingPartnerServerError,
     RingPartnerTimeRangeNotAuthorizedError,
     RingPartnerUnavailableError,
-    TokenResponse,
     exchange_code,
     refresh_access_token,
 )
-from simulator import Simulator, SimulatorConfig, run_simulator
+from simulator import Simulator
 from simulator.scenario import (
     BACKYARD_ID,
     CHIME_ID,
@@ -38,53 +36,10 @@ from simulator.scenario import (
     GARAGE_ID,
     PLAYGROUND_DEVICE_ID,
 )
+from tests.conftest import CLIENT_ID, CLIENT_SECRET, SimControl
 
-from .conftest import FakeServer, SleepRecorder
-from .sim_support import (
-    CLIENT_ID,
-    CLIENT_SECRET,
-    SimAuth,
-    SimControl,
-    link_account,
-    token_exchange_receiver,
-)
-
-
-@pytest.fixture
-async def sim(ring_server: FakeServer) -> AsyncGenerator[Simulator]:
-    """Run the simulator with the partner's Token Exchange URL on the fake server."""
-    config = SimulatorConfig(
-        port=0,
-        media_port=0,
-        token_exchange_url=f"{ring_server.url}/ring/token-exchange",
-        account_link_url=f"{ring_server.url}/ring/link",
-        time_scale=0.01,
-    )
-    async with run_simulator(config) as simulator:
-        yield simulator
-
-
-@pytest.fixture
-def control(session: aiohttp.ClientSession, sim: Simulator) -> SimControl:
-    """Return the control API wrapper."""
-    return SimControl(session, sim)
-
-
-@pytest.fixture
-def codes(ring_server: FakeServer) -> list[str]:
-    """Collect the codes Ring posts to the Token Exchange URL."""
-    return token_exchange_receiver(ring_server)
-
-
-@pytest.fixture
-async def linked(
-    session: aiohttp.ClientSession,
-    sim: Simulator,
-    control: SimControl,
-    codes: list[str],
-) -> RingPartnerClient:
-    """Return a client linked to the default account (integration completed)."""
-    return await link_account(session, sim, control, codes, DEFAULT_ACCOUNT_ID)
+from .conftest import SleepRecorder
+from .sim_support import SimAuth, link_account, playground_client
 
 
 def _api_requests(
@@ -95,14 +50,15 @@ def _api_requests(
 
 
 async def test_linking_and_token_rotation(
+    linked: RingPartnerClient,
     session: aiohttp.ClientSession,
-    sim: Simulator,
-    control: SimControl,
+    simulator: Simulator,
+    sim_control: SimControl,
     codes: list[str],
 ) -> None:
     """One-way linking end to end; codes are single-use; refresh rotates."""
-    client = await link_account(session, sim, control, codes, DEFAULT_ACCOUNT_ID)
-    state = await control.call("GET", "state")
+    client = linked
+    state = await sim_control.call("GET", "state")
     (account,) = [a for a in state["accounts"] if a["id"] == DEFAULT_ACCOUNT_ID]
     assert account["linked"]
     assert account["integration_status"] == "completed"
@@ -110,7 +66,7 @@ async def test_linking_and_token_rotation(
     with pytest.raises(RingPartnerInvalidGrantError):
         await exchange_code(
             session,
-            token_url=sim.token_url,
+            token_url=simulator.token_url,
             client_id=CLIENT_ID,
             client_secret=CLIENT_SECRET,
             code=codes[-1],
@@ -126,7 +82,7 @@ async def test_linking_and_token_rotation(
     with pytest.raises(RingPartnerInvalidGrantError):
         await refresh_access_token(
             session,
-            token_url=sim.token_url,
+            token_url=simulator.token_url,
             client_id=CLIENT_ID,
             client_secret=CLIENT_SECRET,
             refresh_token=old.refresh_token,
@@ -134,7 +90,7 @@ async def test_linking_and_token_rotation(
     with pytest.raises(RingPartnerOAuthError) as excinfo:
         await exchange_code(
             session,
-            token_url=sim.token_url,
+            token_url=simulator.token_url,
             client_id=CLIENT_ID,
             client_secret="wrong",
             code="whatever",
@@ -144,13 +100,13 @@ async def test_linking_and_token_rotation(
 
 async def test_wrong_nonce(
     session: aiohttp.ClientSession,
-    sim: Simulator,
-    control: SimControl,
+    simulator: Simulator,
+    sim_control: SimControl,
     codes: list[str],
 ) -> None:
     """A nonce that does not match is refused with 400 Invalid Nonce."""
     client = await link_account(
-        session, sim, control, codes, DEFAULT_ACCOUNT_ID, complete=False
+        session, simulator, sim_control, codes, DEFAULT_ACCOUNT_ID, complete=False
     )
     with pytest.raises(RingPartnerInvalidNonceError):
         await client.confirm_app_integration("A" * 43)
@@ -161,10 +117,10 @@ async def test_wrong_nonce(
 
 
 async def test_devices_default_scenario(
-    linked: RingPartnerClient, control: SimControl
+    linked: RingPartnerClient, sim_control: SimControl
 ) -> None:
     """The default scenario's four devices with all includes, in one request."""
-    await control.clear_requests()
+    await sim_control.clear_requests()
     devices = {device.id: device for device in await linked.get_devices()}
     assert set(devices) == {FRONT_DOOR_ID, BACKYARD_ID, CHIME_ID, GARAGE_ID}
     front = devices[FRONT_DOOR_ID]
@@ -183,7 +139,7 @@ async def test_devices_default_scenario(
     assert chime is not None
     assert chime.is_chime
     assert not chime.has_video
-    (request,) = _api_requests(await control.requests())
+    (request,) = _api_requests(await sim_control.requests())
     assert request["path"] == "/v1/devices"
     assert request["bearer"]
 
@@ -204,15 +160,12 @@ async def test_device_and_subresources(linked: RingPartnerClient) -> None:
 
 
 async def test_hundred_devices_one_request(
-    session: aiohttp.ClientSession,
-    sim: Simulator,
-    control: SimControl,
-    codes: list[str],
+    linked: RingPartnerClient, sim_control: SimControl
 ) -> None:
     """ONE request fetches device, status, capabilities, location and configs for 100."""
-    client = await link_account(session, sim, control, codes, DEFAULT_ACCOUNT_ID)
+    client = linked
     for index in range(96):
-        await control.call(
+        await sim_control.call(
             "POST",
             f"accounts/{DEFAULT_ACCOUNT_ID}/devices",
             {
@@ -222,7 +175,7 @@ async def test_hundred_devices_one_request(
                 "online": True,
             },
         )
-    await control.clear_requests()
+    await sim_control.clear_requests()
     devices = await client.get_devices()
     assert len(devices) == 100
     assert len({d.id for d in devices}) == 100
@@ -231,17 +184,17 @@ async def test_hundred_devices_one_request(
         assert device.capabilities is not None
         assert device.location is not None
         assert device.configurations is not None
-    api = _api_requests(await control.requests())
+    api = _api_requests(await sim_control.requests())
     assert [(r["method"], r["path"]) for r in api] == [("GET", "/v1/devices")]
 
 
 async def test_bad_tokens(
-    linked: RingPartnerClient, session: aiohttp.ClientSession, sim: Simulator
+    linked: RingPartnerClient, session: aiohttp.ClientSession, simulator: Simulator
 ) -> None:
     """401 elsewhere and 403 on /v1/users/me are both authentication errors."""
     auth = linked.auth
     assert isinstance(auth, SimAuth)
-    bad = SimAuth(session, sim, auth.token)
+    bad = SimAuth(session, simulator, auth.token)
     bad.token = type(auth.token)(access_token="garbage", expires_in=1)
     with pytest.raises(RingPartnerAuthenticationError) as excinfo:
         await RingPartnerClient(bad).get_user()
@@ -252,16 +205,16 @@ async def test_bad_tokens(
 
 
 async def test_expired_token_refreshes_once(
-    linked: RingPartnerClient, control: SimControl
+    linked: RingPartnerClient, sim_control: SimControl
 ) -> None:
     """An expired access token: 401, one forced refresh, retry succeeds."""
     auth = linked.auth
     assert isinstance(auth, SimAuth)
-    await control.call("POST", "tokens/expire", {})
-    await control.clear_requests()
+    await sim_control.call("POST", "tokens/expire", {})
+    await sim_control.clear_requests()
     assert len(await linked.get_devices()) == 4
     assert auth.refresh_calls == 1
-    statuses = [(r["path"], r["status"]) for r in await control.requests()]
+    statuses = [(r["path"], r["status"]) for r in await sim_control.requests()]
     assert statuses == [
         ("/v1/devices", 401),
         ("/oauth/token", 200),
@@ -270,26 +223,28 @@ async def test_expired_token_refreshes_once(
 
 
 async def test_uninstall_revokes(
-    linked: RingPartnerClient, control: SimControl
+    linked: RingPartnerClient, sim_control: SimControl
 ) -> None:
     """After uninstall the tokens are revoked: refresh fails, auth error raised."""
-    await control.call("POST", f"accounts/{DEFAULT_ACCOUNT_ID}/uninstall")
+    await sim_control.call("POST", f"accounts/{DEFAULT_ACCOUNT_ID}/uninstall")
     with pytest.raises(RingPartnerAuthenticationError):
         await linked.get_devices()
 
 
-async def test_history_paging(linked: RingPartnerClient, control: SimControl) -> None:
+async def test_history_paging(
+    linked: RingPartnerClient, sim_control: SimControl
+) -> None:
     """Relative links.next is followed until the end; filters apply."""
     for _ in range(12):
-        await control.call("POST", f"devices/{FRONT_DOOR_ID}/ding")
-    await control.clear_requests()
+        await sim_control.call("POST", f"devices/{FRONT_DOOR_ID}/ding")
+    await sim_control.clear_requests()
     events = [e async for e in linked.history_events(FRONT_DOOR_ID)]
     dings = [e for e in events if e.event_type is HistoryEventType.DING]
     assert len(dings) >= 12
     assert all(e.device_id == FRONT_DOOR_ID for e in events)
     starts = [e.start for e in events]
     assert starts == sorted(starts, reverse=True)
-    pages = _api_requests(await control.requests())
+    pages = _api_requests(await sim_control.requests())
     assert len(pages) >= 2
     assert all(p["status"] == 200 for p in pages)
     only_dings = [
@@ -302,21 +257,21 @@ async def test_history_paging(linked: RingPartnerClient, control: SimControl) ->
 
 
 async def test_image_two_step_without_authorization(
-    linked: RingPartnerClient, control: SimControl
+    linked: RingPartnerClient, sim_control: SimControl
 ) -> None:
     """Image download after an event: the presigned GET never carries Authorization."""
-    await control.config(recording_not_ready_s=0)
-    event = await control.call(
+    await sim_control.configure(recording_not_ready_s=0)
+    event = await sim_control.call(
         "POST", f"devices/{FRONT_DOOR_ID}/motion", {"subtype": "human"}
     )
     at = datetime.fromtimestamp(event["timestamp"] / 1000, tz=UTC)
-    await control.clear_requests()
+    await sim_control.clear_requests()
     image = await linked.download_image(FRONT_DOOR_ID, at=at)
     assert image.content_type in {"image/jpeg", "image/png"}
     assert image.content
     assert image.origin in {MediaOrigin.RECORDING, MediaOrigin.SNAPSHOT}
     assert image.captured_at is not None
-    log = await control.requests()
+    log = await sim_control.requests()
     posts = [r for r in log if r["method"] == "POST"]
     gets = [r for r in log if r["method"] == "GET"]
     assert [r["status"] for r in posts] == [303]
@@ -327,10 +282,12 @@ async def test_image_two_step_without_authorization(
     assert gets[0]["port"] != posts[0]["port"]
 
 
-async def test_clip_download(linked: RingPartnerClient, control: SimControl) -> None:
+async def test_clip_download(
+    linked: RingPartnerClient, sim_control: SimControl
+) -> None:
     """Clip download of an event window returns MP4 (full or partial)."""
-    await control.config(recording_not_ready_s=0)
-    event = await control.call("POST", f"devices/{FRONT_DOOR_ID}/ding")
+    await sim_control.configure(recording_not_ready_s=0)
+    event = await sim_control.call("POST", f"devices/{FRONT_DOOR_ID}/ding")
     start = datetime.fromtimestamp(event["timestamp"] / 1000, tz=UTC)
     clip = await linked.download_clip(
         FRONT_DOOR_ID, start=start, duration=timedelta(seconds=5)
@@ -342,7 +299,7 @@ async def test_clip_download(linked: RingPartnerClient, control: SimControl) -> 
         assert clip.length is not None
 
 
-async def test_media_errors(linked: RingPartnerClient, control: SimControl) -> None:
+async def test_media_errors(linked: RingPartnerClient, sim_control: SimControl) -> None:
     """403 TIME_RANGE_NOT_AUTHORIZED, 416 MEDIA/TIMESTAMP_NOT_FOUND, 425, 400."""
     before_consent = datetime.now(UTC) - timedelta(days=30)
     with pytest.raises(RingPartnerTimeRangeNotAuthorizedError):
@@ -351,7 +308,7 @@ async def test_media_errors(linked: RingPartnerClient, control: SimControl) -> N
         await linked.download_clip(
             FRONT_DOOR_ID, start=before_consent, duration=timedelta(seconds=5)
         )
-    state = await control.call("GET", "state")
+    state = await sim_control.call("GET", "state")
     (account,) = [a for a in state["accounts"] if a["id"] == DEFAULT_ACCOUNT_ID]
     # Just after consent, on a device with no recording: nothing to find.
     quiet = datetime.fromtimestamp((account["link_time_ms"] + 1) / 1000, tz=UTC)
@@ -370,8 +327,8 @@ async def test_media_errors(linked: RingPartnerClient, control: SimControl) -> N
     with pytest.raises(RingPartnerDeviceNotFoundError):
         await linked.download_image("ava1.ring.device.NOPE", at=quiet)
 
-    await control.config(recording_not_ready_s=3600)
-    event = await control.call("POST", f"devices/{BACKYARD_ID}/motion", {})
+    await sim_control.configure(recording_not_ready_s=3600)
+    event = await sim_control.call("POST", f"devices/{BACKYARD_ID}/motion", {})
     at = datetime.fromtimestamp(event["timestamp"] / 1000, tz=UTC)
     with pytest.raises(RingPartnerRecordingNotReadyError):
         await linked.download_image(BACKYARD_ID, at=at)
@@ -379,48 +336,50 @@ async def test_media_errors(linked: RingPartnerClient, control: SimControl) -> N
 
 async def test_faults_retry(
     session: aiohttp.ClientSession,
-    sim: Simulator,
-    control: SimControl,
+    simulator: Simulator,
+    sim_control: SimControl,
     codes: list[str],
 ) -> None:
     """5xx on GET and 429 are retried with backoff observed through the sleep."""
     sleeps = SleepRecorder()
     client = await link_account(
         session,
-        sim,
-        control,
+        simulator,
+        sim_control,
         codes,
         DEFAULT_ACCOUNT_ID,
         auth_factory=lambda token: SimAuth(
             session,
-            sim,
+            simulator,
             token,
             sleep=sleeps,
             jitter=lambda: 0.0,
             rate_limiter=RateLimiter(sleep=sleeps),
         ),
     )
-    await control.fault(path="^/v1/devices$", status=503, count=2)
+    await sim_control.fault(path="^/v1/devices$", status=503, count=2)
     assert len(await client.get_devices()) == 4
     assert sleeps.delays == [1.0, 2.0]
     sleeps.delays.clear()
-    await control.fault(path="^/v1/devices$", status=429, count=1, retry_after=3)
+    await sim_control.fault(path="^/v1/devices$", status=429, count=1, retry_after=3)
     assert len(await client.get_devices()) == 4
     assert sleeps.delays == [3.0]
     sleeps.delays.clear()
-    await control.fault(path="^/v1/accounts/me/app-integrations$", status=500, count=1)
+    await sim_control.fault(
+        path="^/v1/accounts/me/app-integrations$", status=500, count=1
+    )
     with pytest.raises(RingPartnerServerError):
         await client.update_app_integration(account_identifier="x")
     assert sleeps.delays == []
 
 
-async def test_whep(linked: RingPartnerClient, control: SimControl) -> None:
+async def test_whep(linked: RingPartnerClient, sim_control: SimControl) -> None:
     """WHEP create (201, SDP answer, absolute Location), delete, delete again."""
     offer = await _recvonly_offer()
     session = await linked.create_whep_session(FRONT_DOOR_ID, offer)
     assert session.url.startswith(str(linked.auth.api_base))
     assert "m=video" in session.answer_sdp
-    sessions = await control.call("GET", "whep/sessions")
+    sessions = await sim_control.call("GET", "whep/sessions")
     assert any(s["device_id"] == FRONT_DOOR_ID and not s["closed"] for s in sessions)
     await linked.delete_whep_session(session)
     await linked.delete_whep_session(session)
@@ -454,8 +413,8 @@ async def _recvonly_offer() -> str:
 async def test_more_documented_errors(
     linked: RingPartnerClient,
     session: aiohttp.ClientSession,
-    sim: Simulator,
-    control: SimControl,
+    simulator: Simulator,
+    sim_control: SimControl,
 ) -> None:
     """Invalid Status Transition, one-way DELETE, read-only Playground scope."""
     with pytest.raises(RingPartnerBadRequestError) as transition:
@@ -465,8 +424,7 @@ async def test_more_documented_errors(
     assert transition.value.title == "Invalid Status Transition"
     with pytest.raises(RingPartnerForbiddenError):
         await linked.auth.request("DELETE", "/v1/accounts/me/app-integrations")
-    raw = await control.call("POST", "playground/token")
-    playground = RingPartnerClient(SimAuth(session, sim, TokenResponse.from_json(raw)))
+    playground = await playground_client(session, simulator, sim_control)
     with pytest.raises(RingPartnerForbiddenError) as scope:
         await playground.confirm_app_integration("x" * 43)
     assert scope.value.title == "Out of Scope Access"

@@ -1,0 +1,408 @@
+"""Tests for the Ring media source and its event media views, against the simulator."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.ring_partner import media_source as ring_media_source
+from custom_components.ring_partner.client import (
+    RingPartnerServerError,
+    RingPartnerTimeRangeNotAuthorizedError,
+)
+from custom_components.ring_partner.const import CONF_LINKED_AT, DOMAIN
+from custom_components.ring_partner.media_views import (
+    consent_time,
+    event_clip_url,
+    event_thumbnail_url,
+)
+from homeassistant.components.media_player import BrowseError
+from homeassistant.components.media_source import (
+    BrowseMediaSource,
+    PlayMedia,
+    Unresolvable,
+    async_browse_media,
+    async_resolve_media,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+from simulator import Simulator
+from simulator.scenario import CHIME_ID, FRONT_DOOR_ID
+
+from .conftest import LinkedAccount, SimControl
+
+ROOT = f"media-source://{DOMAIN}"
+HISTORY_PATH = f"/v1/history/devices/{FRONT_DOOR_ID}/events"
+CLIP_PATH = f"/v1/devices/{FRONT_DOOR_ID}/media/video/download"
+IMAGE_PATH = f"/v1/devices/{FRONT_DOOR_ID}/media/image/download"
+
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+
+@pytest.fixture
+async def entry(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sim_control: SimControl
+) -> MockConfigEntry:
+    """Load the integration and the media source; recordings are ready at once."""
+    await sim_control.configure(recording_not_ready_s=0)
+    assert await async_setup_component(hass, "media_source", {})
+    # The platform loads on first use, and registers the media views then.
+    await async_browse_media(hass, ROOT)
+    return init_integration
+
+
+def at(answer: dict[str, Any]) -> datetime:
+    """Return the time of a simulator event answer."""
+    return datetime.fromtimestamp(answer["timestamp"] / 1000, tz=UTC)
+
+
+async def ding_and_motion(sim_control: SimControl) -> tuple[datetime, datetime]:
+    """Ring the front door, then detect a person there; return both times."""
+    ding = await sim_control.call("POST", f"devices/{FRONT_DOOR_ID}/ding")
+    await asyncio.sleep(0.01)  # distinct milliseconds keep the order certain
+    motion = await sim_control.call(
+        "POST", f"devices/{FRONT_DOOR_ID}/motion", {"subtype": "human"}
+    )
+    return at(ding), at(motion)
+
+
+async def browse(hass: HomeAssistant, identifier: str = "") -> BrowseMediaSource:
+    """Browse a node of the Ring media source."""
+    result = await async_browse_media(
+        hass, f"{ROOT}/{identifier}" if identifier else ROOT
+    )
+    assert isinstance(result, BrowseMediaSource)
+    return result
+
+
+def children(node: BrowseMediaSource) -> list[BrowseMediaSource]:
+    """Return a node's children, which are media source nodes."""
+    nodes = node.children or []
+    result = [child for child in nodes if isinstance(child, BrowseMediaSource)]
+    assert len(result) == len(nodes)
+    return result
+
+
+async def resolve(hass: HomeAssistant, identifier: str) -> PlayMedia:
+    """Resolve a node of the Ring media source."""
+    return await async_resolve_media(hass, f"{ROOT}/{identifier}", None)
+
+
+def title(when: datetime, kind: str) -> str:
+    """Return the expected title of an event."""
+    return f"{dt_util.as_local(when).strftime('%Y-%m-%d %H:%M:%S')} - {kind}"
+
+
+async def paths(sim_control: SimControl) -> list[str]:
+    """Return the paths the simulator served since the last clear."""
+    return [request["path"] for request in await sim_control.requests()]
+
+
+async def test_browse_root_and_camera(
+    hass: HomeAssistant, entry: MockConfigEntry, sim_control: SimControl
+) -> None:
+    """Cameras are listed; a camera shows its events newest first from one history read."""
+    ding, motion = await ding_and_motion(sim_control)
+    await sim_control.clear_requests()
+
+    root = await browse(hass)
+    assert root.title == "Ring"
+    assert root.can_expand
+    assert [child.title for child in children(root)] == [
+        "Backyard",
+        "Front Door",
+        "Garage",
+    ]
+    front = next(child for child in children(root) if child.title == "Front Door")
+    assert front.identifier == f"{entry.entry_id}/{FRONT_DOOR_ID}"
+    assert await paths(sim_control) == []
+
+    camera = await browse(hass, f"{entry.entry_id}/{FRONT_DOOR_ID}")
+    assert camera.title == "Front Door"
+    events = children(camera)
+    # The scenario's older events precede consent: Ring never lists them.
+    assert [event.title for event in events] == [
+        title(motion, "Motion"),
+        title(ding, "Doorbell"),
+    ]
+    assert all(event.can_play and not event.can_expand for event in events)
+    assert events[1].thumbnail == event_thumbnail_url(
+        entry.entry_id, FRONT_DOOR_ID, ding
+    )
+    assert await paths(sim_control) == [HISTORY_PATH]
+
+    event_id = events[0].identifier
+    assert event_id is not None
+    single = await browse(hass, event_id)
+    assert single.title == title(motion, "Motion")
+    assert single.can_play
+
+
+async def test_resolve_and_fetch_clip(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    sim_control: SimControl,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """An event resolves to the clip view, which streams Ring's MP4 through HA."""
+    ding, motion = await ding_and_motion(sim_control)
+    camera = await browse(hass, f"{entry.entry_id}/{FRONT_DOOR_ID}")
+    ding_id = children(camera)[1].identifier
+    assert ding_id is not None
+
+    played = await resolve(hass, ding_id)
+    assert played.mime_type == "video/mp4"
+    assert played.url == event_clip_url(
+        entry.entry_id, FRONT_DOOR_ID, ding, ding + timedelta(seconds=20)
+    )
+    # A camera plays its latest event.
+    latest = await resolve(hass, f"{entry.entry_id}/{FRONT_DOOR_ID}")
+    assert f"/{int(motion.timestamp() * 1000)}/" in latest.url
+
+    await sim_control.clear_requests()
+    client = await hass_client()
+    response = await client.get(played.url)
+    assert response.status == HTTPStatus.OK
+    assert response.content_type == "video/mp4"
+    body = await response.read()
+    assert body[4:8] == b"ftyp"
+    served = await sim_control.requests()
+    assert [request["path"] for request in served] == [CLIP_PATH]
+    # Ring's media host is never handed to the browser: HA fetched everything.
+    assert sim_control.sim.media_url.encode() not in body
+
+
+async def test_fetch_thumbnail(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    sim_control: SimControl,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """The thumbnail view serves the frame at the event's start."""
+    ding, _ = await ding_and_motion(sim_control)
+    client = await hass_client()
+    response = await client.get(
+        event_thumbnail_url(entry.entry_id, FRONT_DOOR_ID, ding)
+    )
+    assert response.status == HTTPStatus.OK, await response.text()
+    assert response.content_type == "image/jpeg"
+    assert response.headers["Cache-Control"] == "private, max-age=3600"
+    assert (await response.read()).startswith(b"\xff\xd8")
+
+
+@pytest.mark.parametrize(
+    "identifier",
+    [
+        "malformed",
+        "{entry_id}/",
+        "{entry_id}/unknown-device",
+        "{entry_id}/" + CHIME_ID,
+        "other-entry/" + FRONT_DOOR_ID,
+        "{entry_id}/" + FRONT_DOOR_ID + "/unknown-event",
+    ],
+)
+async def test_unknown_identifiers(
+    hass: HomeAssistant, entry: MockConfigEntry, identifier: str
+) -> None:
+    """Unknown or malformed identifiers raise BrowseError and Unresolvable."""
+    identifier = identifier.format(entry_id=entry.entry_id)
+    with pytest.raises(BrowseError):
+        await browse(hass, identifier)
+    with pytest.raises(Unresolvable):
+        await resolve(hass, identifier)
+
+
+async def test_resolve_needs_an_event(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """The root does not play, nor does a camera without events since consent."""
+    with pytest.raises(Unresolvable):
+        await async_resolve_media(hass, ROOT, None)
+    with pytest.raises(Unresolvable):
+        await resolve(hass, f"{entry.entry_id}/{FRONT_DOOR_ID}")
+
+
+async def test_history_failure(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """A failed history read is a translated browse error."""
+    with (
+        patch.object(
+            entry.runtime_data.client,
+            "history_events",
+            side_effect=RingPartnerServerError("boom"),
+        ),
+        pytest.raises(BrowseError) as excinfo,
+    ):
+        await browse(hass, f"{entry.entry_id}/{FRONT_DOOR_ID}")
+    assert excinfo.value.translation_key == "communication_error"
+
+
+async def test_event_without_footage(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """Ring's 416 for an event without footage becomes a 404 with a message."""
+    state = simulator.state
+    now = state.now_ms()
+    state.add_history_event(state.devices[FRONT_DOOR_ID], "on_demand", now, now + 1000)
+    camera = await browse(hass, f"{entry.entry_id}/{FRONT_DOOR_ID}")
+    event = children(camera)[0]
+    assert event.title.endswith(" - Live view")
+    assert event.identifier is not None
+    played = await resolve(hass, event.identifier)
+    client = await hass_client()
+    for url in (played.url, event.thumbnail):
+        assert url is not None
+        response = await client.get(url)
+        assert response.status == HTTPStatus.NOT_FOUND
+        assert (await response.json())["message"] == (
+            "Ring has no recording of this event"
+        )
+
+
+async def test_recording_not_ready(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    sim_control: SimControl,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """Ring's 425 while it processes the recording becomes a 404 saying so."""
+    await sim_control.configure(recording_not_ready_s=600)
+    ding, _ = await ding_and_motion(sim_control)
+    client = await hass_client()
+    response = await client.get(
+        event_clip_url(entry.entry_id, FRONT_DOOR_ID, ding, ding)
+    )
+    assert response.status == HTTPStatus.NOT_FOUND
+    assert "still processing" in (await response.json())["message"]
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "message"),
+    [
+        (
+            RingPartnerTimeRangeNotAuthorizedError("before consent"),
+            HTTPStatus.NOT_FOUND,
+            "Ring does not share the media of this event with the app",
+        ),
+        (
+            RingPartnerServerError("boom"),
+            HTTPStatus.BAD_GATEWAY,
+            "Could not download the media from Ring",
+        ),
+    ],
+)
+async def test_download_errors(
+    entry: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+    error: Exception,
+    status: HTTPStatus,
+    message: str,
+) -> None:
+    """Ring's 403 is a 404; other failures are a 502, never a 500."""
+    start = dt_util.utcnow()
+    client = await hass_client()
+    with patch.object(entry.runtime_data.client, "download_clip", side_effect=error):
+        response = await client.get(
+            event_clip_url(entry.entry_id, FRONT_DOOR_ID, start, start)
+        )
+    assert response.status == status
+    assert (await response.json())["message"] == message
+
+
+async def test_nothing_before_consent(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    linked_account: LinkedAccount,
+    sim_control: SimControl,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """Times before the link (or in the future) are refused without asking Ring."""
+    before = linked_account.linked_at - timedelta(minutes=5)
+    future = dt_util.utcnow() + timedelta(minutes=5)
+    await sim_control.clear_requests()
+    client = await hass_client()
+    for url, message in (
+        (
+            event_clip_url(entry.entry_id, FRONT_DOOR_ID, before, before),
+            "Ring shares no media from before the account was linked",
+        ),
+        (
+            event_thumbnail_url(entry.entry_id, FRONT_DOOR_ID, future),
+            "Ring has no media from the future",
+        ),
+    ):
+        response = await client.get(url)
+        assert response.status == HTTPStatus.NOT_FOUND
+        assert (await response.json())["message"] == message
+    assert await paths(sim_control) == []
+
+
+async def test_unknown_camera_in_view(
+    hass: HomeAssistant, entry: MockConfigEntry, hass_client: ClientSessionGenerator
+) -> None:
+    """Unknown entries and devices without video are 404s."""
+    start = dt_util.utcnow()
+    client = await hass_client()
+    for entry_id, device_id in (
+        ("other-entry", FRONT_DOOR_ID),
+        (entry.entry_id, CHIME_ID),
+    ):
+        response = await client.get(event_thumbnail_url(entry_id, device_id, start))
+        assert response.status == HTTPStatus.NOT_FOUND
+
+
+async def test_access_control(
+    entry: MockConfigEntry,
+    sim_control: SimControl,
+    hass_client: ClientSessionGenerator,
+    hass_client_no_auth: ClientSessionGenerator,
+    hass_admin_user: MockUser,
+) -> None:
+    """Anonymous requests and users who may not read the camera are refused."""
+    ding, _ = await ding_and_motion(sim_control)
+    urls = (
+        event_clip_url(entry.entry_id, FRONT_DOOR_ID, ding, ding),
+        event_thumbnail_url(entry.entry_id, FRONT_DOOR_ID, ding),
+    )
+    await sim_control.clear_requests()
+    anonymous = await hass_client_no_auth()
+    for url in urls:
+        assert (await anonymous.get(url)).status == HTTPStatus.UNAUTHORIZED
+    hass_admin_user.mock_policy({"entities": {"entity_ids": {"camera.backyard": True}}})
+    client = await hass_client()
+    for url in urls:
+        assert (await client.get(url)).status == HTTPStatus.UNAUTHORIZED
+    assert await paths(sim_control) == []
+
+
+async def test_views_registered_once(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """Getting the media source again registers no second set of views."""
+    with patch.object(hass.http, "register_view") as register_view:
+        source = await ring_media_source.async_get_media_source(hass)
+    assert source.name == "Ring"
+    register_view.assert_not_called()
+
+
+@pytest.mark.freeze_time("2026-05-01 12:00:00+00:00")
+@pytest.mark.parametrize(
+    ("linked_at", "expected"),
+    [
+        ("2026-04-01T08:00:00", datetime(2026, 4, 1, 8, tzinfo=UTC)),
+        ("2026-04-01T08:00:00+02:00", datetime(2026, 4, 1, 6, tzinfo=UTC)),
+        (None, datetime(2026, 5, 1, 12, tzinfo=UTC)),
+    ],
+)
+def test_consent_time(linked_at: str | None, expected: datetime) -> None:
+    """A link time without zone is UTC; without one, nothing before now is asked for."""
+    entry = MockConfigEntry(domain=DOMAIN, data={CONF_LINKED_AT: linked_at})
+    assert consent_time(entry) == expected

@@ -12,7 +12,6 @@ from homeassistant.components.binary_sensor import (
 )
 from homeassistant.const import EntityCategory
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
@@ -25,8 +24,12 @@ from .const import (
     DEFAULT_MOTION_HOLD,
 )
 from .coordinator import RingPartnerConfigEntry, RingPartnerDataUpdateCoordinator
-from .entity import RingPartnerEntity, async_add_device_entities
-from .push import RingPartnerPushEntity, async_is_doorbell, signal_doorbell_found
+from .entity import RingPartnerEntity
+from .push_entity import (
+    RingPartnerPushEntity,
+    RingPartnerPushEntityDescription,
+    async_add_push_entities,
+)
 
 PARALLEL_UPDATES = 0
 
@@ -51,14 +54,13 @@ BINARY_SENSORS: tuple[RingPartnerBinarySensorEntityDescription, ...] = (
 
 
 @dataclass(frozen=True, kw_only=True)
-class RingPartnerEventBinarySensorEntityDescription(BinarySensorEntityDescription):
+class RingPartnerEventBinarySensorEntityDescription(
+    BinarySensorEntityDescription, RingPartnerPushEntityDescription
+):
     """Describe a momentary binary sensor: on at a webhook event, off after a hold time."""
 
-    webhook_type: WebhookEventType
     hold_option: str
     default_hold: timedelta
-    exists_fn: Callable[[Device], bool] = lambda _: True
-    doorbell: bool = False
 
 
 # Ring sends no "cleared" event, so these stay on for a hold time from the options.
@@ -93,39 +95,20 @@ async def async_setup_entry(
     """Set up binary sensors for every device, now and as devices appear."""
     coordinator = entry.runtime_data.coordinator
 
-    def _entities(device: Device) -> list[Entity]:
-        entities: list[Entity] = [
+    def _polled(device: Device) -> list[Entity]:
+        return [
             RingPartnerBinarySensorEntity(coordinator, device.id, description)
             for description in BINARY_SENSORS
             if description.exists_fn(device)
         ]
-        entities.extend(
-            RingPartnerEventBinarySensorEntity(coordinator, device.id, description)
-            for description in EVENT_BINARY_SENSORS
-            if (
-                async_is_doorbell(hass, entry, device)
-                if description.doorbell
-                else description.exists_fn(device)
-            )
-        )
-        return entities
 
-    async_add_device_entities(entry, async_add_entities, _entities)
-
-    @callback
-    def _doorbell_found(device_id: str, event: WebhookEvent) -> None:
-        async_add_entities(
-            RingPartnerEventBinarySensorEntity(
-                coordinator, device_id, description, event
-            )
-            for description in EVENT_BINARY_SENSORS
-            if description.doorbell
-        )
-
-    entry.async_on_unload(
-        async_dispatcher_connect(
-            hass, signal_doorbell_found(entry.entry_id), _doorbell_found
-        )
+    async_add_push_entities(
+        hass,
+        entry,
+        async_add_entities,
+        EVENT_BINARY_SENSORS,
+        RingPartnerEventBinarySensorEntity,
+        polled_entities=_polled,
     )
 
 
@@ -159,23 +142,6 @@ class RingPartnerEventBinarySensorEntity(RingPartnerPushEntity, BinarySensorEnti
     entity_description: RingPartnerEventBinarySensorEntityDescription
     _attr_is_on = False
     _unsub_hold: CALLBACK_TYPE | None = None
-
-    def __init__(
-        self,
-        coordinator: RingPartnerDataUpdateCoordinator,
-        device_id: str,
-        description: RingPartnerEventBinarySensorEntityDescription,
-        initial_event: WebhookEvent | None = None,
-    ) -> None:
-        """Initialize the sensor."""
-        super().__init__(
-            coordinator,
-            device_id,
-            description.key,
-            description.webhook_type,
-            initial_event,
-        )
-        self.entity_description = description
 
     @override
     async def async_added_to_hass(self) -> None:

@@ -15,7 +15,6 @@ from homeassistant.components.camera import (
 )
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 
@@ -32,8 +31,8 @@ from .client import (
 )
 from .const import DOMAIN, LOGGER
 from .coordinator import RingPartnerConfigEntry, RingPartnerDataUpdateCoordinator
-from .entity import RingPartnerEntity, async_add_device_entities
-from .snapshot import CameraSnapshots, async_get_snapshots
+from .entity import RingPartnerEntity, async_add_video_entities
+from .snapshot import CameraSnapshots
 from .webrtc import (
     CandidateCollector,
     count_candidates,
@@ -67,15 +66,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up a camera for every device with video, now and as devices appear."""
-    coordinator = entry.runtime_data.coordinator
-
-    def _entities(device: Device) -> list[Entity]:
-        if device.capabilities is None or not device.capabilities.has_video:
-            return []
-        snapshots = async_get_snapshots(hass, entry, device.id)
-        return [RingPartnerCamera(coordinator, device.id, snapshots)]
-
-    async_add_device_entities(entry, async_add_entities, _entities)
+    async_add_video_entities(hass, entry, async_add_entities, RingPartnerCamera)
 
 
 def live_view_cap(device: Device) -> timedelta:

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Iterable
 
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -11,6 +11,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from .client import Device
 from .const import DOMAIN
 from .coordinator import RingPartnerConfigEntry, RingPartnerDataUpdateCoordinator
+from .snapshot import CameraSnapshots, async_get_snapshots
 
 
 def device_model(device: Device) -> str:
@@ -90,3 +91,27 @@ def async_add_device_entities(
 
     _add_new_devices()
     entry.async_on_unload(coordinator.async_add_listener(_add_new_devices))
+
+
+@callback
+def async_add_video_entities(
+    hass: HomeAssistant,
+    entry: RingPartnerConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    entity_for: Callable[
+        [RingPartnerDataUpdateCoordinator, str, CameraSnapshots], Entity
+    ],
+) -> None:
+    """Add an entity to every device with video, now and as devices appear.
+
+    The entities of a device share its still-image cache.
+    """
+    coordinator = entry.runtime_data.coordinator
+
+    def _entities(device: Device) -> list[Entity]:
+        if device.capabilities is None or not device.capabilities.has_video:
+            return []
+        snapshots = async_get_snapshots(hass, entry, device.id)
+        return [entity_for(coordinator, device.id, snapshots)]
+
+    async_add_device_entities(entry, async_add_entities, _entities)

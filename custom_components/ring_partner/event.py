@@ -11,13 +11,15 @@ from homeassistant.components.event import (
     EventEntityDescription,
 )
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .client import Device, MotionSubtype, WebhookEvent, WebhookEventType
-from .coordinator import RingPartnerConfigEntry, RingPartnerDataUpdateCoordinator
-from .entity import async_add_device_entities
-from .push import RingPartnerPushEntity, async_is_doorbell, signal_doorbell_found
+from .client import MotionSubtype, WebhookEvent, WebhookEventType
+from .coordinator import RingPartnerConfigEntry
+from .push_entity import (
+    RingPartnerPushEntity,
+    RingPartnerPushEntityDescription,
+    async_add_push_entities,
+)
 
 PARALLEL_UPDATES = 0
 
@@ -55,14 +57,13 @@ def _motion_attributes(event: WebhookEvent) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, kw_only=True)
-class RingPartnerEventEntityDescription(EventEntityDescription):
+class RingPartnerEventEntityDescription(
+    EventEntityDescription, RingPartnerPushEntityDescription
+):
     """Describe a Ring event entity and the webhook that fires it."""
 
-    webhook_type: WebhookEventType
     event_type_fn: Callable[[WebhookEvent], str]
     attr_fn: Callable[[WebhookEvent], dict[str, Any]] = _event_attributes
-    exists_fn: Callable[[Device], bool] = lambda _: True
-    doorbell: bool = False
 
 
 EVENTS: tuple[RingPartnerEventEntityDescription, ...] = (
@@ -96,33 +97,8 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up event entities for every device, now, as devices appear and as buttons reveal doorbells."""
-    coordinator = entry.runtime_data.coordinator
-
-    def _entities(device: Device) -> list[RingPartnerEventEntity]:
-        return [
-            RingPartnerEventEntity(coordinator, device.id, description)
-            for description in EVENTS
-            if (
-                async_is_doorbell(hass, entry, device)
-                if description.doorbell
-                else description.exists_fn(device)
-            )
-        ]
-
-    async_add_device_entities(entry, async_add_entities, _entities)
-
-    @callback
-    def _doorbell_found(device_id: str, event: WebhookEvent) -> None:
-        async_add_entities(
-            RingPartnerEventEntity(coordinator, device_id, description, event)
-            for description in EVENTS
-            if description.doorbell
-        )
-
-    entry.async_on_unload(
-        async_dispatcher_connect(
-            hass, signal_doorbell_found(entry.entry_id), _doorbell_found
-        )
+    async_add_push_entities(
+        hass, entry, async_add_entities, EVENTS, RingPartnerEventEntity
     )
 
 
@@ -130,23 +106,6 @@ class RingPartnerEventEntity(RingPartnerPushEntity, EventEntity):
     """A doorbell or motion event entity of a Ring device."""
 
     entity_description: RingPartnerEventEntityDescription
-
-    def __init__(
-        self,
-        coordinator: RingPartnerDataUpdateCoordinator,
-        device_id: str,
-        description: RingPartnerEventEntityDescription,
-        initial_event: WebhookEvent | None = None,
-    ) -> None:
-        """Initialize the event entity."""
-        super().__init__(
-            coordinator,
-            device_id,
-            description.key,
-            description.webhook_type,
-            initial_event,
-        )
-        self.entity_description = description
 
     @override
     @callback

@@ -1,16 +1,15 @@
 """Image entities for Ring cameras: the frame of the latest motion or ding event."""
 
+from functools import partial
 from typing import override
 
 from homeassistant.components.image import ImageEntity
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .client import Device
 from .coordinator import RingPartnerConfigEntry, RingPartnerDataUpdateCoordinator
-from .entity import RingPartnerEntity, async_add_device_entities
-from .snapshot import CameraSnapshots, async_get_snapshots
+from .entity import RingPartnerEntity, async_add_video_entities
+from .snapshot import CameraSnapshots
 
 PARALLEL_UPDATES = 0
 
@@ -21,15 +20,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up a "Last event" image for every device with video."""
-    coordinator = entry.runtime_data.coordinator
-
-    def _entities(device: Device) -> list[Entity]:
-        if device.capabilities is None or not device.capabilities.has_video:
-            return []
-        snapshots = async_get_snapshots(hass, entry, device.id)
-        return [RingPartnerLastEventImage(hass, coordinator, device.id, snapshots)]
-
-    async_add_device_entities(entry, async_add_entities, _entities)
+    async_add_video_entities(
+        hass, entry, async_add_entities, partial(RingPartnerLastEventImage, hass)
+    )
 
 
 class RingPartnerLastEventImage(RingPartnerEntity, ImageEntity):

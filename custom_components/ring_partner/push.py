@@ -3,16 +3,13 @@
 from datetime import datetime, timedelta
 from functools import partial
 import logging
-from typing import Final, override
+from typing import Final
 
 from homeassistant.const import Platform
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
-from homeassistant.helpers.dispatcher import (
-    async_dispatcher_connect,
-    async_dispatcher_send,
-)
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
@@ -27,7 +24,7 @@ from .const import (
     signal_device_event,
 )
 from .coordinator import RingPartnerConfigEntry, RingPartnerDataUpdateCoordinator
-from .entity import RingPartnerEntity, device_model
+from .entity import device_model
 from .fallback import RecentEvents, RingPartnerHistoryFallback
 from .health import DATA_SEEN, RateLimitedLog, WebhookHealth, async_webhook_url
 
@@ -273,44 +270,3 @@ def async_setup_push(
 ) -> CALLBACK_TYPE:
     """Route webhooks to a loaded entry; return the function that stops it (for unload)."""
     return RingPartnerPush(hass, entry).async_start()
-
-
-class RingPartnerPushEntity(RingPartnerEntity):
-    """An entity that reacts to one kind of webhook event of its device."""
-
-    def __init__(
-        self,
-        coordinator: RingPartnerDataUpdateCoordinator,
-        device_id: str,
-        key: str,
-        webhook_type: WebhookEventType,
-        initial_event: WebhookEvent | None = None,
-    ) -> None:
-        """Initialize; `initial_event` is the button press that revealed a doorbell."""
-        super().__init__(coordinator, device_id, key)
-        self._webhook_type = webhook_type
-        self._initial_event = initial_event
-
-    @override
-    async def async_added_to_hass(self) -> None:
-        """Listen for the device's webhook events."""
-        await super().async_added_to_hass()
-        self.async_on_remove(
-            async_dispatcher_connect(
-                self.hass, signal_device_event(self.device_id), self._async_dispatch
-            )
-        )
-        if (event := self._initial_event) is not None:
-            self._initial_event = None
-            self._async_dispatch(event)
-
-    @callback
-    def _async_dispatch(self, event: WebhookEvent) -> None:
-        """Pass on the events this entity is about."""
-        if event.event_type is self._webhook_type:
-            self._async_handle_event(event)
-
-    @callback
-    def _async_handle_event(self, event: WebhookEvent) -> None:
-        """Apply an event (implemented by each platform)."""
-        raise NotImplementedError

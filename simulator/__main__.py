@@ -5,12 +5,62 @@ import asyncio
 import contextlib
 import logging
 import signal
+from typing import Any, Final
 
 from simulator.app import Simulator
 from simulator.config import MOTION_SUBTYPE_PLACEMENTS, SimulatorConfig
 from simulator.scenario import Scenario
 
 _LOGGER = logging.getLogger("simulator")
+
+
+# Flags that set one SimulatorConfig field: (flag, field, type, help). Each defaults to the
+# field's default; URLs without a default are off.
+_VALUE_FLAGS: Final[tuple[tuple[str, str, type, str], ...]] = (
+    ("--host", "host", str, "address to bind (keep 127.0.0.1)"),
+    ("--port", "port", int, "API, OAuth and control port"),
+    ("--media-port", "media_port", int, "media download port"),
+    ("--client-id", "client_id", str, "partner app client id"),
+    ("--client-secret", "client_secret", str, "partner app client secret"),
+    ("--hmac-key", "hmac_key", str, "HMAC signature key (nonces, webhooks)"),
+    (
+        "--token-exchange-url",
+        "token_exchange_url",
+        str,
+        "partner Token Exchange URL (receives the code)",
+    ),
+    (
+        "--account-link-url",
+        "account_link_url",
+        str,
+        "partner Account Link URL (gets nonce and time)",
+    ),
+    ("--webhook-url", "webhook_url", str, "partner Webhook URL"),
+    (
+        "--time-scale",
+        "time_scale",
+        float,
+        "factor for slow waits: webhook retries, 425 windows, WHEP caps",
+    ),
+    ("--access-token-lifetime", "access_token_lifetime", int, "s"),
+    ("--refresh-token-lifetime", "refresh_token_lifetime", int, "s"),
+    ("--appstore-code-lifetime", "appstore_code_lifetime", int, "s"),
+    ("--partner-code-lifetime", "partner_code_lifetime", int, "s"),
+    ("--rate-limit", "rate_limit", int, "rps per client id, 0=off"),
+    ("--history-page-size", "history_page_size", int, "items"),
+    ("--recording-segment", "recording_segment_s", float, "s"),
+    ("--webhook-timeout", "webhook_timeout_s", float, "s"),
+    ("--webhook-duplicate-rate", "webhook_duplicate_rate", float, "chaos: 0..1"),
+    (
+        "--webhook-max-delay-ms",
+        "webhook_max_delay_ms",
+        int,
+        "chaos: random extra delay",
+    ),
+    ("--whep-cap-battery", "whep_cap_battery_s", float, "s"),
+    ("--whep-cap-wired", "whep_cap_wired_s", float, "s"),
+    ("--recording-not-ready", "recording_not_ready_s", float, "s"),
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,28 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     add = parser.add_argument
-    add("--host", default=defaults.host, help="address to bind (keep 127.0.0.1)")
-    add("--port", type=int, default=defaults.port, help="API, OAuth and control port")
-    add(
-        "--media-port",
-        type=int,
-        default=defaults.media_port,
-        help="media download port",
-    )
-    add("--client-id", default=defaults.client_id, help="partner app client id")
-    add(
-        "--client-secret",
-        default=defaults.client_secret,
-        help="partner app client secret",
-    )
-    add(
-        "--hmac-key",
-        default=defaults.hmac_key,
-        help="HMAC signature key (nonces, webhooks)",
-    )
-    add("--token-exchange-url", help="partner Token Exchange URL (receives the code)")
-    add("--account-link-url", help="partner Account Link URL (gets nonce and time)")
-    add("--webhook-url", help="partner Webhook URL")
+    for flag, name, kind, text in _VALUE_FLAGS:
+        add(
+            flag,
+            dest=name,
+            metavar=flag.removeprefix("--").replace("-", "_").upper(),
+            type=kind,
+            default=getattr(defaults, name),
+            help=text,
+        )
     add(
         "--redirect-uri",
         action="append",
@@ -55,52 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add("--scenario", help="JSON scenario file (accounts and devices); see scenario.py")
     add(
-        "--time-scale",
-        type=float,
-        default=defaults.time_scale,
-        help="factor for slow waits: webhook retries, 425 windows, WHEP caps",
-    )
-    add(
-        "--access-token-lifetime",
-        type=int,
-        default=defaults.access_token_lifetime,
-        help="s",
-    )
-    add(
-        "--refresh-token-lifetime",
-        type=int,
-        default=defaults.refresh_token_lifetime,
-        help="s",
-    )
-    add(
-        "--appstore-code-lifetime",
-        type=int,
-        default=defaults.appstore_code_lifetime,
-        help="s",
-    )
-    add(
-        "--partner-code-lifetime",
-        type=int,
-        default=defaults.partner_code_lifetime,
-        help="s",
-    )
-    add(
-        "--rate-limit",
-        type=int,
-        default=defaults.rate_limit,
-        help="rps per client id, 0=off",
-    )
-    add(
-        "--history-page-size",
-        type=int,
-        default=defaults.history_page_size,
-        help="items",
-    )
-    add(
-        "--recording-segment",
-        type=float,
-        default=defaults.recording_segment_s,
-        help="s",
+        "--motion-subtype-placement",
+        choices=MOTION_SUBTYPE_PLACEMENTS,
+        default=defaults.motion_subtype_placement,
+        help="where motion webhooks carry the subtype",
     )
     add(
         "--no-webhook-delivery",
@@ -113,15 +108,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="deliver webhooks before the integration is completed",
     )
     add(
-        "--motion-subtype-placement",
-        choices=MOTION_SUBTYPE_PLACEMENTS,
-        default=defaults.motion_subtype_placement,
-        help="where motion webhooks carry the subtype",
-    )
-    add("--webhook-timeout", type=float, default=defaults.webhook_timeout_s, help="s")
-    add("--webhook-duplicate-rate", type=float, default=0.0, help="chaos: 0..1")
-    add("--webhook-max-delay-ms", type=int, default=0, help="chaos: random extra delay")
-    add(
         "--webhook-reorder",
         action="store_true",
         help="chaos: swap consecutive webhooks",
@@ -131,14 +117,6 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="accept WHEP offers without ICE candidates",
     )
-    add("--whep-cap-battery", type=float, default=defaults.whep_cap_battery_s, help="s")
-    add("--whep-cap-wired", type=float, default=defaults.whep_cap_wired_s, help="s")
-    add(
-        "--recording-not-ready",
-        type=float,
-        default=defaults.recording_not_ready_s,
-        help="s",
-    )
     add("--seed", type=int, help="seed for ids and tokens (deterministic runs)")
     add("--log-level", default="INFO", help="logging level")
     return parser
@@ -146,37 +124,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
     """Turn parsed flags into a SimulatorConfig."""
+    values: dict[str, Any] = {
+        name: getattr(args, name) for _, name, _, _ in _VALUE_FLAGS
+    }
     return SimulatorConfig(
-        host=args.host,
-        port=args.port,
-        media_port=args.media_port,
-        client_id=args.client_id,
-        client_secret=args.client_secret,
-        hmac_key=args.hmac_key,
-        token_exchange_url=args.token_exchange_url,
-        account_link_url=args.account_link_url,
-        webhook_url=args.webhook_url,
+        **values,
         redirect_uris=tuple(args.redirect_uri),
         scenario=Scenario.load(args.scenario) if args.scenario else None,
-        time_scale=args.time_scale,
-        access_token_lifetime=args.access_token_lifetime,
-        refresh_token_lifetime=args.refresh_token_lifetime,
-        appstore_code_lifetime=args.appstore_code_lifetime,
-        partner_code_lifetime=args.partner_code_lifetime,
-        rate_limit=args.rate_limit,
-        history_page_size=args.history_page_size,
-        recording_segment_s=args.recording_segment,
+        motion_subtype_placement=args.motion_subtype_placement,
         webhook_delivery=not args.no_webhook_delivery,
         webhooks_before_completed=args.webhooks_before_completed,
-        motion_subtype_placement=args.motion_subtype_placement,
-        webhook_timeout_s=args.webhook_timeout,
-        webhook_duplicate_rate=args.webhook_duplicate_rate,
-        webhook_max_delay_ms=args.webhook_max_delay_ms,
         webhook_reorder=args.webhook_reorder,
         require_ice_candidates=not args.lenient_ice,
-        whep_cap_battery_s=args.whep_cap_battery,
-        whep_cap_wired_s=args.whep_cap_wired,
-        recording_not_ready_s=args.recording_not_ready,
         seed=args.seed,
     )
 

@@ -4,12 +4,10 @@ Not part of Ring's API, never rate limited, faulted or logged in `/_sim/requests
 the account id `default` names the first non-Playground account.
 """
 
-from typing import Any
-
 from aiohttp import web
 
 from simulator import control_page, events, linking
-from simulator.errors import JsonApiError, bad_request, not_found
+from simulator.errors import JsonApiError, bad_request, json_object_body, not_found
 from simulator.models import Account, Device
 from simulator.scenario import DEVICE_KINDS, DeviceSpec
 from simulator.state import SimState, get_state
@@ -30,19 +28,6 @@ def _device(state: SimState, request: web.Request) -> Device:
     return device
 
 
-async def _body(request: web.Request) -> dict[str, Any]:
-    """Return the JSON object body, {} when empty."""
-    if not request.can_read_body:
-        return {}
-    try:
-        body = await request.json()
-    except ValueError as err:
-        raise bad_request("Malformed JSON body") from err
-    if not isinstance(body, dict):
-        raise bad_request("The body must be a JSON object")
-    return body
-
-
 async def get_config(request: web.Request) -> web.Response:
     """`GET /_sim/config`."""
     return web.json_response(get_state(request).config.public_dict())
@@ -52,7 +37,7 @@ async def post_config(request: web.Request) -> web.Response:
     """`POST /_sim/config`: change runtime settings."""
     state = get_state(request)
     try:
-        state.config.update(await _body(request))
+        state.config.update(await json_object_body(request))
     except ValueError as err:
         raise bad_request(str(err)) from err
     return web.json_response(state.config.public_dict())
@@ -79,7 +64,7 @@ async def add_device(request: web.Request) -> web.Response:
     """`POST /_sim/accounts/{id}/devices`: create and share a new device."""
     state = get_state(request)
     account = _account(state, request)
-    body = await _body(request)
+    body = await json_object_body(request)
     name, kind = body.get("name"), body.get("kind", "camera")
     if not isinstance(name, str) or not name or kind not in DEVICE_KINDS:
         raise bad_request(f"name and kind ({', '.join(DEVICE_KINDS)}) are required")
@@ -98,7 +83,7 @@ async def add_device(request: web.Request) -> web.Response:
 async def subscription(request: web.Request) -> web.Response:
     """`POST /_sim/accounts/{id}/subscription` body `{"active": bool, "sub_type": ...}`."""
     state = get_state(request)
-    body = await _body(request)
+    body = await json_object_body(request)
     result = events.subscription(
         state,
         _account(state, request),
@@ -116,7 +101,7 @@ async def device_action(request: web.Request) -> web.Response:
     if device.removed and action != "add":
         raise JsonApiError(409, "Conflict", "The device is not shared")
     if action == "motion":
-        body = await _body(request)
+        body = await json_object_body(request)
         result = events.motion(state, device, str(body.get("subtype", "motion")))
     elif action == "ding":
         result = events.ding(state, device)
@@ -181,7 +166,7 @@ async def playground_token(request: web.Request) -> web.Response:
 async def expire_tokens(request: web.Request) -> web.Response:
     """`POST /_sim/tokens/expire` (optional body `{"account_id": ...}`)."""
     state = get_state(request)
-    account_id = (await _body(request)).get("account_id")
+    account_id = (await json_object_body(request)).get("account_id")
     return web.json_response({"expired": state.tokens.expire_access_tokens(account_id)})
 
 
@@ -190,7 +175,7 @@ async def faults(request: web.Request) -> web.Response:
     state = get_state(request)
     if request.method == "POST":
         try:
-            fault = state.faults.add(await _body(request))
+            fault = state.faults.add(await json_object_body(request))
         except ValueError as err:
             raise bad_request(str(err)) from err
         return web.json_response(fault.as_dict())

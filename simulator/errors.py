@@ -100,6 +100,19 @@ def bad_request(detail: str, title: str = "Bad Request") -> JsonApiError:
     return JsonApiError(400, title, detail)
 
 
+async def json_object_body(request: web.Request) -> dict[str, Any]:
+    """Return the JSON object body ({} when empty); 400 on malformed JSON or a non-object."""
+    if not request.can_read_body:
+        return {}
+    try:
+        body = await request.json()
+    except ValueError as err:
+        raise bad_request("Malformed JSON body") from err
+    if not isinstance(body, dict):
+        raise bad_request("The body must be a JSON object")
+    return body
+
+
 def media_error(
     status: int,
     code: str,

@@ -19,7 +19,7 @@ from aiohttp import web
 from yarl import URL
 
 from simulator import events
-from simulator.errors import JsonApiError, bad_request, not_found
+from simulator.errors import JsonApiError, bad_request, json_object_body, not_found
 from simulator.ids import iso_seconds
 from simulator.models import (
     STATUS_AWAITING,
@@ -134,23 +134,10 @@ def _integration_account(request: web.Request) -> tuple[SimState, Account]:
     return state, account
 
 
-async def _json_body(request: web.Request) -> dict[str, Any]:
-    """Return the JSON object body ({} when empty); 400 on malformed JSON."""
-    if not request.can_read_body:
-        return {}
-    try:
-        body = await request.json()
-    except ValueError as err:
-        raise bad_request("Malformed JSON body") from err
-    if not isinstance(body, dict):
-        raise bad_request("The body must be a JSON object")
-    return body
-
-
 async def confirm_integration(request: web.Request) -> web.Response:
     """`POST /v1/accounts/me/app-integrations`: verify the nonce, status `awaiting`."""
     state, account = _integration_account(request)
-    body = await _json_body(request)
+    body = await json_object_body(request)
     nonce = body.get("nonce")
     if not nonce or not isinstance(nonce, str):
         raise bad_request("nonce is required", "Missing Required Fields")
@@ -174,7 +161,7 @@ async def confirm_integration(request: web.Request) -> web.Response:
 async def update_integration(request: web.Request) -> web.Response:
     """`PATCH /v1/accounts/me/app-integrations`: `awaiting` <-> `completed`."""
     state, account = _integration_account(request)
-    body = await _json_body(request)
+    body = await json_object_body(request)
     status = body.get("status")
     identifier = body.get("account_identifier")
     if status is None and identifier is None:

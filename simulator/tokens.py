@@ -42,28 +42,27 @@ class AuthCode:
 
 
 @dataclass(kw_only=True)
-class AccessToken:
-    """A bearer token for the API."""
+class Grant:
+    """What access and refresh tokens have in common: owner, client, scope, lifetime."""
 
     token: str = field(repr=False)
     account_id: str
     client_id: str
     scope: str
     expires_at: float
-    playground: bool = False
     revoked: bool = False
 
 
 @dataclass(kw_only=True)
-class RefreshToken:
-    """A refresh token; replaced (and invalidated) by every refresh."""
+class AccessToken(Grant):
+    """A bearer token for the API."""
 
-    token: str = field(repr=False)
-    account_id: str
-    client_id: str
-    scope: str
-    expires_at: float
-    revoked: bool = False
+    playground: bool = False
+
+
+@dataclass(kw_only=True)
+class RefreshToken(Grant):
+    """A refresh token; replaced (and invalidated) by every refresh."""
 
 
 class TokenStore:
@@ -102,17 +101,26 @@ class TokenStore:
         self._codes[code.code] = code
         return code
 
+    def _redeemable[G: (AuthCode, RefreshToken)](
+        self, grant: G | None, client_id: str, *, name: str, spent: str
+    ) -> G:
+        """Return a code or refresh token the client may redeem; else raise invalid_grant."""
+        if grant is None or grant.client_id != client_id:
+            raise OAuthError("invalid_grant", f"Invalid {name}")
+        if grant.used if isinstance(grant, AuthCode) else grant.revoked:
+            raise OAuthError("invalid_grant", spent)
+        if self._clock() > grant.expires_at:
+            raise OAuthError("invalid_grant", f"{name.capitalize()} has expired")
+        return grant
+
     def consume_code(self, code: str, client_id: str) -> AuthCode:
         """Return the code's grant and mark it used; raise OAuthError."""
-        grant = self._codes.get(code)
-        if grant is None or grant.client_id != client_id:
-            raise OAuthError("invalid_grant", "Invalid authorization code")
-        if grant.used:
-            raise OAuthError(
-                "invalid_grant", "Authorization code has already been used"
-            )
-        if self._clock() > grant.expires_at:
-            raise OAuthError("invalid_grant", "Authorization code has expired")
+        grant = self._redeemable(
+            self._codes.get(code),
+            client_id,
+            name="authorization code",
+            spent="Authorization code has already been used",
+        )
         grant.used = True
         return grant
 
@@ -155,15 +163,12 @@ class TokenStore:
 
     def use_refresh_token(self, token: str, client_id: str) -> RefreshToken:
         """Validate a refresh token and invalidate it (rotation); raise OAuthError."""
-        grant = self._refresh.get(token)
-        if grant is None or grant.client_id != client_id:
-            raise OAuthError("invalid_grant", "Invalid refresh token")
-        if grant.revoked:
-            raise OAuthError(
-                "invalid_grant", "Refresh token has been revoked or rotated"
-            )
-        if self._clock() > grant.expires_at:
-            raise OAuthError("invalid_grant", "Refresh token has expired")
+        grant = self._redeemable(
+            self._refresh.get(token),
+            client_id,
+            name="refresh token",
+            spent="Refresh token has been revoked or rotated",
+        )
         grant.revoked = True
         return grant
 
@@ -176,7 +181,7 @@ class TokenStore:
 
     def revoke_account(self, account_id: str) -> int:
         """Revoke every access and refresh token of an account; return how many."""
-        grants: list[AccessToken | RefreshToken] = [
+        grants: list[Grant] = [
             *self._access.values(),
             *self._refresh.values(),
         ]

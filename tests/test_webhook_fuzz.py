@@ -13,23 +13,12 @@ from custom_components.ring_partner.client import compute_signature
 from custom_components.ring_partner.const import WEBHOOK_PATH
 from homeassistant.core import HomeAssistant
 from simulator.scenario import BACKYARD_ID, DEFAULT_ACCOUNT_ID, FRONT_DOOR_ID
+from simulator.webhooks import WEBHOOK_TYPES
 
 from .conftest import HMAC_KEY
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
-EVENT_TYPES = [
-    "motion_detected",
-    "button_press",
-    "device_added",
-    "device_removed",
-    "device_online",
-    "device_offline",
-    "app_integration_added",
-    "app_integration_removed",
-    "subscription_activated",
-    "subscription_deactivated",
-]
 # Lifecycle types that legitimately end the test's world when signed: keep them unsigned.
 DESTRUCTIVE = {"app_integration_removed", "device_removed"}
 
@@ -74,7 +63,7 @@ def envelopes(draw: st.DrawFn) -> Any:
     }
     data = {
         "id": field(st.text(max_size=30)),
-        "type": field(st.sampled_from([*EVENT_TYPES, "flood_detected"])),
+        "type": field(st.sampled_from([*WEBHOOK_TYPES, "flood_detected"])),
         "subType": field(st.sampled_from(["human", "vehicle", "other_motion"])),
         "attributes": field(st.just(attributes)),
         "relationships": field(

@@ -27,7 +27,7 @@ from .requests import (
     required_integer,
     resolution,
 )
-from .search import NothingRecordedError, NotReadyError, clip_coverage
+from .search import clip_coverage
 
 CLIP_PATH: Final = "/v1/devices/{device_id}/media/video/download"
 MAX_DURATION_MS: Final = 900_000  # §4.3: duration <= 15 min
@@ -80,28 +80,19 @@ async def post_clip_download(request: web.Request) -> web.StreamResponse:
     state = ctx.state
     request_id = state.ids.uuid()
     account, device = ctx.authorize(request, request_id)
-    try:
+    nothing = MediaProblem(
+        416,
+        "TIMESTAMP_NOT_FOUND",
+        "No recording found at the requested timestamp",
+        "timestamp",
+    )
+    with ctx.refusals(request_id, nothing):
         body = await read_body(request)
         start, duration = _window(body, state.now_ms())
         width, height, fps = _video_options(body)
         limits = ctx.availability(account)
         check_consent(limits, start, "timestamp")
         coverage = clip_coverage(ctx.footage(device), start, duration, limits)
-    except NothingRecordedError:
-        problem = MediaProblem(
-            416,
-            "TIMESTAMP_NOT_FOUND",
-            "No recording found at the requested timestamp",
-            "timestamp",
-        )
-        raise ctx.error(problem, request_id) from None
-    except NotReadyError:
-        problem = MediaProblem(
-            425, "RECORDING_NOT_READY", "The recording is not ready yet, retry later"
-        )
-        raise ctx.error(problem, request_id) from None
-    except MediaProblem as problem:
-        raise ctx.error(problem, request_id) from None
     spec = ClipSpec(
         source=ctx.source(device),
         start_ms=coverage.start_ms,

@@ -1,6 +1,7 @@
 """Shared state of the media package: switches, presigned downloads, clip cache, live footage."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
@@ -17,7 +18,7 @@ from .frames import FrameSource
 from .mp4 import ClipCache
 from .plans import ClipPlan, Download, ImagePlan
 from .requests import MediaProblem
-from .search import Availability, Footage
+from .search import Availability, Footage, NothingRecordedError, NotReadyError
 
 type LengthHeader = Literal["X-Media-Length", "X-Media-Duration", "both"]
 LENGTH_HEADERS: Final = ("X-Media-Length", "X-Media-Duration", "both")
@@ -97,6 +98,25 @@ class MediaContext:
             pointer=problem.pointer,
             headers={"X-Request-ID": request_id},
         )
+
+    @contextmanager
+    def refusals(
+        self, request_id: str, nothing_recorded: MediaProblem
+    ) -> Iterator[None]:
+        """Answer a refusal inside the block as a JSON:API error: 400/403, 416 or 425."""
+        try:
+            yield
+        except NothingRecordedError:
+            raise self.error(nothing_recorded, request_id) from None
+        except NotReadyError:
+            problem = MediaProblem(
+                425,
+                "RECORDING_NOT_READY",
+                "The recording is not ready yet, retry later",
+            )
+            raise self.error(problem, request_id) from None
+        except MediaProblem as problem:
+            raise self.error(problem, request_id) from None
 
     def presign(
         self,

@@ -26,7 +26,7 @@ from .requests import (
     required_integer,
     resolution,
 )
-from .search import Frame, NothingRecordedError, NotReadyError, frame_at, latest_frame
+from .search import Frame, frame_at, latest_frame
 
 IMAGE_PATH: Final = "/v1/devices/{device_id}/media/image/download"
 IMAGE_TYPES: Final = ("at_timestamp", "latest_in_range")
@@ -77,13 +77,15 @@ def _window(body: dict[str, Any], now_ms: int) -> tuple[int, int]:
 async def post_image_download(request: web.Request) -> web.StreamResponse:
     """Validate an image request and redirect to a presigned URL for the frame."""
     ctx = media_context(request)
-    state = ctx.state
-    request_id = state.ids.uuid()
+    request_id = ctx.state.ids.uuid()
     account, device = ctx.authorize(request, request_id)
-    try:
+    nothing = MediaProblem(
+        416, "MEDIA_NOT_FOUND", "No media found in the requested time range"
+    )
+    with ctx.refusals(request_id, nothing):
         body = await read_body(request)
         kind = _image_type(body)
-        now = state.now_ms()
+        now = ctx.state.now_ms()
         limits = ctx.availability(account)
         footage = ctx.footage(device)
         frame: Frame
@@ -98,18 +100,6 @@ async def post_image_download(request: web.Request) -> web.StreamResponse:
             image_format, width, height = _image_options(body)
             check_consent(limits, start, "start_timestamp")
             frame = latest_frame(footage, start, end, limits)
-    except NothingRecordedError:
-        problem = MediaProblem(
-            416, "MEDIA_NOT_FOUND", "No media found in the requested time range"
-        )
-        raise ctx.error(problem, request_id) from None
-    except NotReadyError:
-        problem = MediaProblem(
-            425, "RECORDING_NOT_READY", "The recording is not ready yet, retry later"
-        )
-        raise ctx.error(problem, request_id) from None
-    except MediaProblem as problem:
-        raise ctx.error(problem, request_id) from None
     plan = ImagePlan(
         at_ms=frame.at_ms, width=width, height=height, image_format=image_format
     )

@@ -10,7 +10,7 @@ Choices for the gaps in §11:
 - Nothing before the consent instant is ever returned, even within the tolerance.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final, NamedTuple
 
@@ -69,10 +69,19 @@ def _overlapping(footage: Iterable[Footage], low: int, high: int) -> list[Footag
     return [item for item in footage if item.start_ms <= high and item.end_ms >= low]
 
 
-def frame_at(footage: Sequence[Footage], target_ms: int, limits: Availability) -> Frame:
-    """Return the recorded instant nearest `target_ms` within the ±10 s tolerance."""
-    low = max(target_ms - AT_TIMESTAMP_TOLERANCE_MS, limits.consent_ms)
-    high = min(target_ms + AT_TIMESTAMP_TOLERANCE_MS, limits.now_ms)
+def _best_frame(
+    footage: Sequence[Footage],
+    low: int,
+    high: int,
+    limits: Availability,
+    *,
+    pick: Callable[[int, int], int],
+    distance: Callable[[int], int],
+) -> Frame:
+    """Return the served frame of least `distance` among each footage's `pick(first, last)`.
+
+    [first, last] is the part of a footage inside [low, high] that is ready to be served.
+    """
     matches = _overlapping(footage, low, high)
     if not matches:
         raise NothingRecordedError
@@ -82,31 +91,38 @@ def frame_at(footage: Sequence[Footage], target_ms: int, limits: Availability) -
         last = min(item.end_ms, high, limits.ready_until_ms)
         if first > last:
             continue
-        instant = min(max(target_ms, first), last)
-        if best is None or abs(instant - target_ms) < abs(best.at_ms - target_ms):
+        instant = pick(first, last)
+        if best is None or distance(instant) < distance(best.at_ms):
             best = Frame(at_ms=instant, event_id=item.event_id)
     if best is None:
         raise NotReadyError
     return best
 
 
+def frame_at(footage: Sequence[Footage], target_ms: int, limits: Availability) -> Frame:
+    """Return the recorded instant nearest `target_ms` within the ±10 s tolerance."""
+    return _best_frame(
+        footage,
+        max(target_ms - AT_TIMESTAMP_TOLERANCE_MS, limits.consent_ms),
+        min(target_ms + AT_TIMESTAMP_TOLERANCE_MS, limits.now_ms),
+        limits,
+        pick=lambda first, last: min(max(target_ms, first), last),
+        distance=lambda instant: abs(instant - target_ms),
+    )
+
+
 def latest_frame(
     footage: Sequence[Footage], start_ms: int, end_ms: int, limits: Availability
 ) -> Frame:
     """Return the most recent recorded instant inside [start_ms, end_ms]."""
-    low = max(start_ms, limits.consent_ms)
-    high = min(end_ms, limits.now_ms)
-    matches = _overlapping(footage, low, high)
-    if not matches:
-        raise NothingRecordedError
-    best: Frame | None = None
-    for item in matches:
-        last = min(item.end_ms, high, limits.ready_until_ms)
-        if last >= max(item.start_ms, low) and (best is None or last > best.at_ms):
-            best = Frame(at_ms=last, event_id=item.event_id)
-    if best is None:
-        raise NotReadyError
-    return best
+    return _best_frame(
+        footage,
+        max(start_ms, limits.consent_ms),
+        min(end_ms, limits.now_ms),
+        limits,
+        pick=lambda _first, last: last,
+        distance=lambda instant: -instant,
+    )
 
 
 def clip_coverage(

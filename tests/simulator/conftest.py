@@ -8,6 +8,7 @@ import pytest
 from simulator import Simulator, SimulatorConfig
 from simulator.ids import ManualClock
 
+from .helpers import link_account
 from .partner import Partner
 
 
@@ -45,6 +46,13 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
     """Open an HTTP client session."""
     async with aiohttp.ClientSession() as client:
         yield client
+
+
+@pytest.fixture
+async def token(sim: Simulator, session: aiohttp.ClientSession) -> str:
+    """Link the demo account and return its access token."""
+    tokens = await link_account(session, sim)
+    return str(tokens["access_token"])
 
 
 @pytest.fixture

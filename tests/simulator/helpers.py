@@ -40,6 +40,19 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+async def _token_request(
+    session: aiohttp.ClientSession, sim: Simulator, form: dict[str, str], expect: int
+) -> dict[str, Any]:
+    """POST a grant with the simulator's client credentials to the token endpoint."""
+    credentials = {
+        "client_id": sim.config.client_id,
+        "client_secret": sim.config.client_secret,
+    }
+    async with session.post(sim.token_url, data=form | credentials) as response:
+        assert response.status == expect, await response.text()
+        return dict(await response.json())
+
+
 async def exchange_code(
     session: aiohttp.ClientSession,
     sim: Simulator,
@@ -49,17 +62,10 @@ async def exchange_code(
     expect: int = 200,
 ) -> dict[str, Any]:
     """Exchange a code at the token endpoint."""
-    form = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "client_id": sim.config.client_id,
-        "client_secret": sim.config.client_secret,
-    }
+    form = {"grant_type": "authorization_code", "code": code}
     if code_verifier is not None:
         form["code_verifier"] = code_verifier
-    async with session.post(sim.token_url, data=form) as response:
-        assert response.status == expect, await response.text()
-        return dict(await response.json())
+    return await _token_request(session, sim, form, expect)
 
 
 async def refresh(
@@ -70,15 +76,8 @@ async def refresh(
     expect: int = 200,
 ) -> dict[str, Any]:
     """Use the refresh grant."""
-    form = {
-        "grant_type": "refresh_token",
-        "refresh_token": refresh_token,
-        "client_id": sim.config.client_id,
-        "client_secret": sim.config.client_secret,
-    }
-    async with session.post(sim.token_url, data=form) as response:
-        assert response.status == expect, await response.text()
-        return dict(await response.json())
+    form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+    return await _token_request(session, sim, form, expect)
 
 
 async def control(

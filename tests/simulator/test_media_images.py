@@ -12,7 +12,7 @@ from simulator import Simulator, SimulatorConfig
 from simulator.ids import ManualClock
 from simulator.scenario import CHIME_ID, DEFAULT_ACCOUNT_ID, FRONT_DOOR_ID
 
-from .helpers import bearer, control, link_account
+from .helpers import bearer, control
 
 DAY_MS = 86_400_000
 
@@ -25,13 +25,6 @@ def sim_config(clock: ManualClock) -> SimulatorConfig:
     return SimulatorConfig(
         port=0, media_port=0, clock=clock, seed=3, recording_not_ready_s=3.0
     )
-
-
-@pytest.fixture
-async def token(sim: Simulator, session: aiohttp.ClientSession) -> str:
-    """Link the demo account and return its access token."""
-    tokens = await link_account(session, sim)
-    return str(tokens["access_token"])
 
 
 async def _motion(

@@ -20,7 +20,7 @@ from simulator.ids import ManualClock
 from simulator.media.peer import ensure_loopback_candidates
 from simulator.scenario import BACKYARD_ID, CHIME_ID, FRONT_DOOR_ID
 
-from .helpers import bearer, control, link_account
+from .helpers import bearer, control
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -33,13 +33,6 @@ def sim_config(clock: ManualClock) -> SimulatorConfig:
     return SimulatorConfig(
         port=0, media_port=0, clock=clock, seed=5, whep_cap_wired_s=CAP_S
     )
-
-
-@pytest.fixture
-async def token(sim: Simulator, session: aiohttp.ClientSession) -> str:
-    """Link the demo account and return its access token."""
-    tokens = await link_account(session, sim)
-    return str(tokens["access_token"])
 
 
 @pytest.fixture
@@ -93,6 +86,22 @@ async def _drain(track: MediaStreamTrack) -> None:
 async def _sessions(session: aiohttp.ClientSession, sim: Simulator) -> list[Any]:
     """Return the simulator's WHEP bookkeeping."""
     return list(await control(session, sim, "/whep/sessions", method="GET"))
+
+
+async def _sessions_by_device(
+    session: aiohttp.ClientSession, sim: Simulator
+) -> dict[str, Any]:
+    """Return the simulator's WHEP bookkeeping keyed by device id (the last session each)."""
+    return {record["device_id"]: record for record in await _sessions(session, sim)}
+
+
+async def _open_backyard_and_front_door(
+    session: aiohttp.ClientSession, sim: Simulator, token: str, sdp: str
+) -> None:
+    """Open a live view of the battery Backyard and of the wired Front Door."""
+    for device_id in (BACKYARD_ID, FRONT_DOOR_ID):
+        status, _, _ = await _post(session, sim, token, sdp, device_id=device_id)
+        assert status == 201
 
 
 async def test_live_view_decodes_and_ends_at_cap(
@@ -219,13 +228,10 @@ async def test_lenient_candidates_delete_and_shutdown(
         assert response.status == 204
     async with session.delete(headers["Location"], headers=bearer(token)) as response:
         assert response.status == 404
-    status, headers, _ = await _post(session, sim, token, bare, device_id=BACKYARD_ID)
-    assert status == 201
-    status, headers, _ = await _post(session, sim, token, bare)
-    assert status == 201
+    await _open_backyard_and_front_door(session, sim, token, bare)
     await control(session, sim, f"/devices/{BACKYARD_ID}/offline")
     await asyncio.sleep(0.1)
-    records = {record["device_id"]: record for record in await _sessions(session, sim)}
+    records = await _sessions_by_device(session, sim)
     assert records[BACKYARD_ID]["close_reason"] == "device_offline"
     # The front door session stays open: the simulator's stop() must close it.
     assert not records[FRONT_DOOR_ID]["closed"]
@@ -240,12 +246,9 @@ async def test_battery_cap(
     """Battery devices use the (shorter) battery cap; line-powered ones the wired cap."""
     await control(session, sim, "/config", {"whep_cap_battery_s": 0.2})
     offer = await _offer(client)
-    status, _, _ = await _post(session, sim, token, offer, device_id=BACKYARD_ID)
-    assert status == 201
-    status, _, _ = await _post(session, sim, token, offer)
-    assert status == 201
+    await _open_backyard_and_front_door(session, sim, token, offer)
     await asyncio.sleep(0.5)
-    records = {record["device_id"]: record for record in await _sessions(session, sim)}
+    records = await _sessions_by_device(session, sim)
     assert records[BACKYARD_ID]["close_reason"] == "cap"
     assert not records[FRONT_DOOR_ID]["closed"]
 

@@ -1,6 +1,5 @@
 """Helpers to drive the simulator for client tests: linking, auth, Playground clients."""
 
-from collections.abc import Callable
 from typing import Any, override
 from urllib.parse import parse_qs, urlsplit
 
@@ -67,9 +66,12 @@ async def link_account(
     account_id: str,
     *,
     complete: bool = True,
-    auth_factory: Callable[[TokenResponse], SimAuth] | None = None,
+    **auth_kwargs: Any,
 ) -> RingPartnerClient:
-    """Run Ring's one-way linking end to end, as a partner would (§1.5)."""
+    """Run Ring's one-way linking end to end, as a partner would (§1.5).
+
+    `auth_kwargs` go to the client's SimAuth (default: a limiter of its own).
+    """
     answer = await control.call("POST", f"accounts/{account_id}/install")
     code = codes[-1]
     token = await exchange_code(
@@ -79,12 +81,8 @@ async def link_account(
         client_secret=CLIENT_SECRET,
         code=code,
     )
-    auth = (
-        auth_factory(token)
-        if auth_factory
-        else SimAuth(session, sim, token, rate_limiter=RateLimiter())
-    )
-    client = RingPartnerClient(auth)
+    auth_kwargs.setdefault("rate_limiter", RateLimiter())
+    client = RingPartnerClient(SimAuth(session, sim, token, **auth_kwargs))
     user = await client.get_user()
     assert user.id == account_id
     query = parse_qs(urlsplit(answer["account_link_url"]).query)

@@ -348,14 +348,9 @@ async def test_faults_retry(
         sim_control,
         codes,
         DEFAULT_ACCOUNT_ID,
-        auth_factory=lambda token: SimAuth(
-            session,
-            simulator,
-            token,
-            sleep=sleeps,
-            jitter=lambda: 0.0,
-            rate_limiter=RateLimiter(sleep=sleeps),
-        ),
+        sleep=sleeps,
+        jitter=lambda: 0.0,
+        rate_limiter=RateLimiter(sleep=sleeps),
     )
     await sim_control.fault(path="^/v1/devices$", status=503, count=2)
     assert len(await client.get_devices()) == 4

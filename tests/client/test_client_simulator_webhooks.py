@@ -178,9 +178,7 @@ async def test_client_limiter_prevents_429(
         sim_control,
         codes,
         DEFAULT_ACCOUNT_ID,
-        auth_factory=lambda token: SimAuth(
-            session, simulator, token, rate_limiter=limiter
-        ),
+        rate_limiter=limiter,
     )
     started = time.monotonic()
     await asyncio.gather(*(client.get_device_status(FRONT_DOOR_ID) for _ in range(17)))

@@ -1,6 +1,5 @@
 """Support for Ring Partner cameras: WebRTC live view over WHEP and still images."""
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Final, override
@@ -13,25 +12,20 @@ from homeassistant.components.camera import (
     WebRTCAnswer,
     WebRTCSendMessage,
 )
-from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.core import HassJob, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 
 from .client import (
     Device,
     RingPartnerAuthenticationError,
-    RingPartnerBadRequestError,
     RingPartnerError,
-    RingPartnerForbiddenError,
-    RingPartnerNotFoundError,
-    RingPartnerRateLimitError,
-    RingPartnerUnavailableError,
     WhepSession,
 )
 from .const import DOMAIN, LOGGER
 from .coordinator import RingPartnerConfigEntry, RingPartnerDataUpdateCoordinator
 from .entity import RingPartnerEntity, async_add_video_entities
+from .live_view import LiveView, live_view_error
 from .snapshot import CameraSnapshots
 from .webrtc import (
     CandidateCollector,
@@ -76,42 +70,6 @@ def live_view_cap(device: Device) -> timedelta:
     return WHEP_CAP_LINE_POWER
 
 
-# Translation keys for failed WHEP requests, most specific first (503 = device offline, §4.1).
-_LIVE_VIEW_ERRORS: Final[tuple[tuple[type[RingPartnerError], str], ...]] = (
-    (RingPartnerUnavailableError, "device_offline"),
-    (RingPartnerAuthenticationError, "authentication_error"),
-    (RingPartnerForbiddenError, "live_view_forbidden"),
-    (RingPartnerNotFoundError, "device_not_found"),
-    (RingPartnerRateLimitError, "rate_limited"),
-    (RingPartnerBadRequestError, "live_view_rejected"),
-)
-
-
-def live_view_error(err: RingPartnerError) -> HomeAssistantError:
-    """Translate a failed WHEP request for the frontend."""
-    key = next(
-        (key for kind, key in _LIVE_VIEW_ERRORS if isinstance(err, kind)),
-        "communication_error",
-    )
-    detail = getattr(err, "detail", None) or str(err)
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders={"error": detail}
-        if key in {"live_view_rejected", "communication_error"}
-        else None,
-    )
-
-
-@dataclass(slots=True)
-class _LiveView:
-    """One browser's live view: gathering, then an open WHEP session."""
-
-    collector: CandidateCollector | None = None
-    whep: WhepSession | None = None
-    cancel_cap: CALLBACK_TYPE | None = None
-
-
 class RingPartnerCamera(RingPartnerEntity, Camera):
     """A Ring camera or doorbell with native WebRTC live view."""
 
@@ -131,7 +89,7 @@ class RingPartnerCamera(RingPartnerEntity, Camera):
         # CoordinatorEntity does not chain __init__, so Camera's state needs its own call.
         Camera.__init__(self)
         self._snapshots = snapshots
-        self._live_views: dict[str, _LiveView] = {}
+        self._live_views: dict[str, LiveView] = {}
         self._image_attributes = self._current_image_attributes()
 
     @property
@@ -188,7 +146,7 @@ class RingPartnerCamera(RingPartnerEntity, Camera):
     ) -> None:
         """Complete the browser's offer, POST it to Ring's WHEP endpoint, relay the answer."""
         offer = force_recvonly(offer_sdp)
-        view = _LiveView()
+        view = LiveView()
         # Registered before the first await: the browser learns the session id from the
         # same websocket and may trickle candidates from then on.
         self._live_views[session_id] = view
@@ -215,7 +173,7 @@ class RingPartnerCamera(RingPartnerEntity, Camera):
         self._set_streaming()
         send_message(WebRTCAnswer(whep.answer_sdp))
 
-    async def _async_open(self, offer: str, view: _LiveView) -> WhepSession | None:
+    async def _async_open(self, offer: str, view: LiveView) -> WhepSession | None:
         """Gather trickled candidates unless the offer is complete, then POST it."""
         if not offer_is_complete(offer):
             view.collector = CandidateCollector(
@@ -278,13 +236,10 @@ class RingPartnerCamera(RingPartnerEntity, Camera):
         view = self._live_views.pop(session_id, None)
         if view is None:
             return None
-        if view.collector is not None and view.collector.is_open:
-            view.collector.abort()
-        if view.cancel_cap is not None:
-            view.cancel_cap()
+        whep = view.end()
         if write_state:
             self._set_streaming()
-        return view.whep
+        return whep
 
     @callback
     def _set_streaming(self) -> None:

@@ -254,9 +254,10 @@ def test_cli_flags(tmp_path: Path) -> None:
     assert config.webhooks_before_completed is True
 
 
-async def test_subscriptions(sim: Simulator, session: aiohttp.ClientSession) -> None:
+async def test_subscriptions(
+    sim: Simulator, session: aiohttp.ClientSession, token: str
+) -> None:
     """Subscriptions created by the control API are listed; Playground gets 422."""
-    token = (await link_account(session, sim))["access_token"]
     assert (await api(session, sim, "/v1/accounts/me/subscriptions", token))[
         "data"
     ] == []

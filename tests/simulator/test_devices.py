@@ -49,10 +49,9 @@ async def test_playground_devices_match_recording(
 
 
 async def test_demo_doorbell_matches_recording(
-    sim: Simulator, session: aiohttp.ClientSession
+    sim: Simulator, session: aiohttp.ClientSession, token: str
 ) -> None:
     """The linked account's doorbell has the recorded structure too."""
-    token = (await link_account(session, sim))["access_token"]
     body = await api(session, sim, f"/v1/devices/{FRONT_DOOR_ID}{ALL}", token)
     recorded = load_fixture("devices-include-all.json")
     assert shape(body["data"]) == shape(recorded["data"][0])
@@ -62,10 +61,9 @@ async def test_demo_doorbell_matches_recording(
 
 
 async def test_device_list_and_kinds(
-    sim: Simulator, session: aiohttp.ClientSession
+    sim: Simulator, session: aiohttp.ClientSession, token: str
 ) -> None:
     """Four devices; chime without video; offline camera; camera image; opaque ids."""
-    token = (await link_account(session, sim))["access_token"]
     body = await api(session, sim, f"/v1/devices{ALL}", token)
     names = {d["id"]: d["attributes"]["name"] for d in body["data"]}
     assert names == {
@@ -99,9 +97,10 @@ async def test_device_list_and_kinds(
     assert "Doorbell" not in images[GARAGE_ID]
 
 
-async def test_includes(sim: Simulator, session: aiohttp.ClientSession) -> None:
+async def test_includes(
+    sim: Simulator, session: aiohttp.ClientSession, token: str
+) -> None:
     """Only requested resources are included; relationships always carry data + links."""
-    token = (await link_account(session, sim))["access_token"]
     body = await api(session, sim, "/v1/devices", token)
     assert "included" not in body
     assert set(body["data"][0]["relationships"]) == {
@@ -126,10 +125,13 @@ async def test_includes(sim: Simulator, session: aiohttp.ClientSession) -> None:
     ],
 )
 async def test_sub_resources(
-    sim: Simulator, session: aiohttp.ClientSession, rel: str, resource_type: str
+    sim: Simulator,
+    session: aiohttp.ClientSession,
+    rel: str,
+    resource_type: str,
+    token: str,
 ) -> None:
     """Each sub-resource endpoint answers its resource with meta.time."""
-    token = (await link_account(session, sim))["access_token"]
     device = await api(session, sim, f"/v1/devices/{FRONT_DOOR_ID}", token)
     body = await api(session, sim, f"/v1/devices/{FRONT_DOOR_ID}/{rel}", token)
     assert body["data"]["type"] == resource_type
@@ -138,10 +140,9 @@ async def test_sub_resources(
 
 
 async def test_removed_and_foreign_devices_404(
-    sim: Simulator, session: aiohttp.ClientSession
+    sim: Simulator, session: aiohttp.ClientSession, token: str
 ) -> None:
     """Removed devices answer 404 everywhere; so do other accounts' devices."""
-    token = (await link_account(session, sim))["access_token"]
     await control(session, sim, f"/devices/{BACKYARD_ID}/remove")
     for path in ("", "/status", "/capabilities", "/location", "/configurations"):
         body = await api(
@@ -176,10 +177,9 @@ async def test_bad_bearer_is_401(
 
 
 async def test_sensor_and_added_device(
-    sim: Simulator, session: aiohttp.ClientSession
+    sim: Simulator, session: aiohttp.ClientSession, token: str
 ) -> None:
     """A sensor added at runtime has sensor capabilities and no video."""
-    token = (await link_account(session, sim))["access_token"]
     created = await control(
         session,
         sim,

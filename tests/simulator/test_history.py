@@ -32,10 +32,9 @@ async def _events(
 
 
 async def test_history_matches_recording(
-    sim: Simulator, session: aiohttp.ClientSession, clock: ManualClock
+    sim: Simulator, session: aiohttp.ClientSession, clock: ManualClock, token: str
 ) -> None:
     """Items have the recorded structure; subtype is not in the attributes."""
-    token = (await link_account(session, sim))["access_token"]
     await _events(session, sim, clock, ["motion.human", "ding"])
     body = await api(session, sim, EVENTS, token)
     recorded = load_fixture("history-on-demand.json")
@@ -117,10 +116,9 @@ async def test_same_start_stays_on_one_page(
 
 
 async def test_filters(
-    sim: Simulator, session: aiohttp.ClientSession, clock: ManualClock
+    sim: Simulator, session: aiohttp.ClientSession, clock: ManualClock, token: str
 ) -> None:
     """Plain and dotted filters, OR-combined; unknown filters are a 400."""
-    token = (await link_account(session, sim))["access_token"]
     human, ding, vehicle, other = await _events(
         session,
         sim,
@@ -143,10 +141,9 @@ async def test_filters(
 
 
 async def test_reviewed_flag(
-    sim: Simulator, session: aiohttp.ClientSession, clock: ManualClock
+    sim: Simulator, session: aiohttp.ClientSession, clock: ManualClock, token: str
 ) -> None:
     """`is_third_party_reviewed` flips when the media side marks the event reviewed."""
-    token = (await link_account(session, sim))["access_token"]
     (event_id,) = await _events(session, sim, clock, ["ding"])
     body = await api(session, sim, EVENTS, token)
     assert body["data"][0]["attributes"]["is_third_party_reviewed"] is False

@@ -9,12 +9,13 @@ import pytest
 from simulator import Simulator
 from simulator.scenario import FRONT_DOOR_ID
 
-from .helpers import api, bearer, control, link_account
+from .helpers import api, bearer, control
 
 
-async def test_rate_limit(sim: Simulator, session: aiohttp.ClientSession) -> None:
+async def test_rate_limit(
+    sim: Simulator, session: aiohttp.ClientSession, token: str
+) -> None:
     """Headers on every counted response; 429 with Retry-After over the limit."""
-    token = (await link_account(session, sim))["access_token"]
     await control(session, sim, "/config", {"rate_limit": 5})
     sim.state.rate_limiter.reset()
     remaining = []
@@ -40,10 +41,9 @@ async def test_rate_limit(sim: Simulator, session: aiohttp.ClientSession) -> Non
 
 
 async def test_rate_limit_window_slides(
-    sim: Simulator, session: aiohttp.ClientSession
+    sim: Simulator, session: aiohttp.ClientSession, token: str
 ) -> None:
     """After a second the budget is back; playground tokens are exempt."""
-    token = (await link_account(session, sim))["access_token"]
     sim.config.rate_limit = 2
     sim.state.rate_limiter.reset()
     for _ in range(2):
@@ -60,10 +60,9 @@ async def test_rate_limit_window_slides(
 
 
 async def test_fault_status_and_count(
-    sim: Simulator, session: aiohttp.ClientSession
+    sim: Simulator, session: aiohttp.ClientSession, token: str
 ) -> None:
     """A 503 fault with a count and Retry-After; then normal answers."""
-    token = (await link_account(session, sim))["access_token"]
     fault = await control(
         session,
         sim,
@@ -84,10 +83,9 @@ async def test_fault_status_and_count(
 
 
 async def test_fault_method_latency_drop(
-    sim: Simulator, session: aiohttp.ClientSession
+    sim: Simulator, session: aiohttp.ClientSession, token: str
 ) -> None:
     """Method filter, latency and dropped connections; DELETE clears faults."""
-    token = (await link_account(session, sim))["access_token"]
     await control(
         session,
         sim,
@@ -113,9 +111,10 @@ async def test_fault_method_latency_drop(
     await control(session, sim, "/faults", {"path": "x"}, expect=400)
 
 
-async def test_request_log(sim: Simulator, session: aiohttp.ClientSession) -> None:
+async def test_request_log(
+    sim: Simulator, session: aiohttp.ClientSession, token: str
+) -> None:
     """Every API/OAuth/media request is logged with auth presence, host and port."""
-    token = (await link_account(session, sim))["access_token"]
     await control(session, sim, "/requests", method="DELETE")
     await api(session, sim, "/v1/devices?include=status", token)
     await api(session, sim, "/v1/devices", None, expect=401)

@@ -46,13 +46,18 @@ AT = datetime(2026, 2, 14, 22, 57, 16, tzinfo=UTC)
 AT_MS = 1771109836000
 
 
-def _client_log(caplog: pytest.LogCaptureFixture) -> str:
-    """Return what the client package logged."""
-    return "\n".join(
+def _assert_logged_without(
+    caplog: pytest.LogCaptureFixture, shown: str, *secrets: str
+) -> None:
+    """Check the client package logged `shown` and none of the secrets."""
+    client_log = "\n".join(
         record.getMessage()
         for record in caplog.records
         if record.name.startswith("custom_components.ring_partner.client")
     )
+    assert shown in client_log
+    for secret in secrets:
+        assert secret not in client_log, secret
 
 
 def _redirect(status: int, location: str) -> Callable[[], web.Response]:
@@ -380,10 +385,9 @@ async def test_download_image_two_step(
     (get,) = media_server.requests
     assert "Authorization" not in get.headers
     assert get.query["security_token"] == "s3cret"
-    client_log = _client_log(caplog)
-    assert "GET <127.0.0.1> -> 200" in client_log
-    for secret in ("s3cret", "access-1", "/v1/download"):
-        assert secret not in client_log
+    _assert_logged_without(
+        caplog, "GET <127.0.0.1> -> 200", "s3cret", "access-1", "/v1/download"
+    )
 
 
 async def test_download_image_latest_in_range(
@@ -603,10 +607,7 @@ async def test_whep_create_and_delete(
         "DELETE", f"{WHEP_SESSIONS}/opaque-session", error_response(404, "Not Found")
     )
     await client.delete_whep_session(session)
-    client_log = _client_log(caplog)
-    assert "DELETE" in client_log
-    for secret in ("access-1", "answer", "recvonly"):
-        assert secret not in client_log
+    _assert_logged_without(caplog, "DELETE", "access-1", "answer", "recvonly")
 
 
 async def test_whep_errors(

@@ -26,8 +26,8 @@ from custom_components.ring_partner.snapshot import (
     LATEST_IN_RANGE_WINDOW,
     STILL_IMAGE_TTL,
     CameraSnapshots,
-    Resolution,
 )
+from custom_components.ring_partner.snapshot_fetch import Resolution
 
 NOW = datetime(2026, 10, 20, 12, 0, tzinfo=UTC)
 DEVICE = "device-1"

@@ -1,7 +1,7 @@
 """Poll Ring devices; hold the runtime data of a config entry."""
 
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, override
 
 from homeassistant.config_entries import ConfigEntry
@@ -10,6 +10,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
 
 from .client import (
     Device,
@@ -18,7 +19,13 @@ from .client import (
     RingPartnerError,
     RingPartnerRateLimitError,
 )
-from .const import DEFAULT_SCAN_INTERVAL, DOMAIN, FALLBACK_SCAN_INTERVAL, LOGGER
+from .const import (
+    CONF_LINKED_AT,
+    DEFAULT_SCAN_INTERVAL,
+    DOMAIN,
+    FALLBACK_SCAN_INTERVAL,
+    LOGGER,
+)
 from .health import WebhookHealth
 
 if TYPE_CHECKING:
@@ -37,6 +44,17 @@ class RingPartnerRuntimeData:
 
 
 type RingPartnerConfigEntry = ConfigEntry[RingPartnerRuntimeData]
+
+
+def consent_time(entry: RingPartnerConfigEntry) -> datetime:
+    """Return the link time; Ring shares nothing from before it (§4.4, §5).
+
+    Without one, nothing older than now is asked for.
+    """
+    raw = entry.data.get(CONF_LINKED_AT)
+    if not isinstance(raw, str) or (parsed := dt_util.parse_datetime(raw)) is None:
+        return dt_util.utcnow()
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt_util.UTC)
 
 
 class RingPartnerDataUpdateCoordinator(DataUpdateCoordinator[dict[str, Device]]):

@@ -34,8 +34,8 @@ from .client import (
     RingPartnerNotFoundError,
     RingPartnerRecordingNotReadyError,
 )
-from .const import CONF_LINKED_AT, DOMAIN, LOGGER
-from .coordinator import RingPartnerConfigEntry
+from .const import DOMAIN, LOGGER
+from .coordinator import RingPartnerConfigEntry, consent_time
 
 # Ring caps clip downloads at 15 min (§4.3); a zero-length event still gets one second.
 MIN_CLIP_DURATION: Final = timedelta(seconds=1)
@@ -105,14 +105,6 @@ def camera_device(entry: RingPartnerConfigEntry, device_id: str) -> Device | Non
     if device is None or device.capabilities is None:
         return None
     return device if device.capabilities.has_video else None
-
-
-def consent_time(entry: RingPartnerConfigEntry) -> datetime:
-    """Return the link time; Ring shares nothing from before it (§4.4, §5)."""
-    raw = entry.data.get(CONF_LINKED_AT)
-    if not isinstance(raw, str) or (parsed := dt_util.parse_datetime(raw)) is None:
-        return dt_util.utcnow()
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt_util.UTC)
 
 
 def _check_permission(hass: HomeAssistant, user: User, device_id: str) -> None:

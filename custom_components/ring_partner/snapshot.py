@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from functools import partial
 import math
 import time
-from typing import Any, Final, Self
+from typing import Any, Final
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
@@ -30,15 +30,13 @@ from .client import (
     MediaImage,
     RingPartnerClient,
     RingPartnerError,
-    RingPartnerForbiddenError,
-    RingPartnerMediaNotFoundError,
     RingPartnerRateLimitError,
-    RingPartnerRecordingNotReadyError,
     WebhookEvent,
     WebhookEventType,
 )
-from .const import CONF_LINKED_AT, DOMAIN, LOGGER, signal_device_event
-from .coordinator import RingPartnerConfigEntry
+from .const import DOMAIN, LOGGER, signal_device_event
+from .coordinator import RingPartnerConfigEntry, consent_time
+from .snapshot_fetch import Resolution, async_download_event_frame, is_expected_failure
 
 # A frame only changes when the device records again. Motion and ding events arrive by
 # webhook and replace the cached frame at once; the TTL catches recordings nobody told us
@@ -59,57 +57,12 @@ FAILURE_BACKOFF_MAX: Final = timedelta(minutes=10)
 # Callers wait at most this long for a shared download, then get the last good frame. It
 # stays under the camera component's 10 s image timeout so the frontend gets an answer.
 CALLER_WAIT: Final = 8.0
-# image_options.resolution limits (§4.4).
-MAX_WIDTH: Final = 1920
-MAX_HEIGHT: Final = 1080
 
 type TaskFactory = Callable[[Coroutine[Any, Any, None], str], asyncio.Task[None]]
 
 _EVENT_TYPES: Final = frozenset(
     {WebhookEventType.MOTION_DETECTED, WebhookEventType.BUTTON_PRESS}
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Resolution:
-    """A requested image size; None means the device's own (largest) size."""
-
-    width: int | None = None
-    height: int | None = None
-
-    @classmethod
-    def requested(cls, width: int | None, height: int | None) -> Self:
-        """Map a frontend width/height into Ring's limits, keeping the aspect ratio."""
-        width = width if width and width > 0 else None
-        height = height if height and height > 0 else None
-        scale = min(
-            1.0,
-            MAX_WIDTH / width if width else math.inf,
-            MAX_HEIGHT / height if height else math.inf,
-        )
-        return cls(
-            width=max(1, min(MAX_WIDTH, round(width * scale))) if width else None,
-            height=max(1, min(MAX_HEIGHT, round(height * scale))) if height else None,
-        )
-
-    @property
-    def is_native(self) -> bool:
-        """Return True for the device's own size."""
-        return self.width is None and self.height is None
-
-    def covers(self, other: Resolution) -> bool:
-        """Return True when an image of this size can serve a request for `other`."""
-        if self.is_native:
-            return True
-        if other.is_native:
-            return False
-        return all(
-            want is None or (have is not None and have >= want)
-            for have, want in (
-                (self.width, other.width),
-                (self.height, other.height),
-            )
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +191,14 @@ class CameraSnapshots:
         try:
             try:
                 if event_time is not None:
-                    image = await self._async_download_event(event_time, wanted)
+                    image = await async_download_event_frame(
+                        self._client,
+                        self._device_id,
+                        event_time,
+                        wanted,
+                        delays=RECORDING_NOT_READY_DELAYS,
+                        sleep=self._sleep,
+                    )
                 else:
                     image = await self._async_download_latest(wanted)
             except RingPartnerError as err:
@@ -249,29 +209,6 @@ class CameraSnapshots:
             self._inflight = None
         if self._pending_event() is not None:
             self._start(Resolution())
-
-    async def _async_download_event(
-        self, event_time: datetime, wanted: Resolution
-    ) -> MediaImage:
-        """Download the frame at an event's time, waiting out 425 with backoff."""
-        delays = iter(RECORDING_NOT_READY_DELAYS)
-        while True:
-            try:
-                return await self._client.download_image(
-                    self._device_id,
-                    at=event_time,
-                    width=wanted.width,
-                    height=wanted.height,
-                )
-            except RingPartnerRecordingNotReadyError:
-                if (delay := next(delays, None)) is None:
-                    raise
-                LOGGER.debug(
-                    "Recording of %s not ready yet; retrying in %s s",
-                    self._device_id,
-                    delay,
-                )
-                await self._sleep(delay)
 
     async def _async_download_latest(self, wanted: Resolution) -> MediaImage:
         """Download the newest frame of the most recent window that consent allows."""
@@ -312,13 +249,7 @@ class CameraSnapshots:
             delay = max(delay, err.retry_after)
         self._retry_at = self._monotonic() + delay
         self._backoff = min(self._backoff * 2, FAILURE_BACKOFF_MAX.total_seconds())
-        expected = isinstance(
-            err,
-            RingPartnerForbiddenError
-            | RingPartnerMediaNotFoundError
-            | RingPartnerRecordingNotReadyError,
-        )
-        if expected or self._failing:
+        if is_expected_failure(err) or self._failing:
             LOGGER.debug(
                 "No still image for %s (%s); next try in %.0f s",
                 self._device_id,
@@ -332,15 +263,6 @@ class CameraSnapshots:
             self._failing = True
 
 
-def _linked_at(entry: RingPartnerConfigEntry) -> datetime:
-    """Return the consent boundary; without one, nothing older than now is asked for."""
-    if (raw := entry.data.get(CONF_LINKED_AT)) and (
-        parsed := dt_util.parse_datetime(raw)
-    ):
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt_util.UTC)
-    return dt_util.utcnow()
-
-
 @callback
 def async_get_snapshots(
     hass: HomeAssistant, entry: RingPartnerConfigEntry, device_id: str
@@ -352,17 +274,11 @@ def async_get_snapshots(
     """
     devices = entry.runtime_data.snapshots
     if (snapshots := devices.get(device_id)) is None:
-
-        def _create_task(
-            target: Coroutine[Any, Any, None], name: str
-        ) -> asyncio.Task[None]:
-            return entry.async_create_background_task(hass, target, name)
-
         snapshots = devices[device_id] = CameraSnapshots(
             entry.runtime_data.client,
             device_id,
-            linked_at=_linked_at(entry),
-            create_task=_create_task,
+            linked_at=consent_time(entry),
+            create_task=partial(entry.async_create_background_task, hass),
         )
         entry.async_on_unload(
             async_dispatcher_connect(

@@ -31,13 +31,15 @@ from custom_components.ring_partner.const import (
 from custom_components.ring_partner.endpoints import DATA_ENDPOINTS, Endpoints
 from custom_components.ring_partner.linking import (
     DATA_LINKING,
-    LinkCredentials,
     LinkingRegistry,
     PendingLink,
-    UnclaimedToken,
     mask_email,
 )
 from custom_components.ring_partner.repairs import awaiting_issue_id
+from custom_components.ring_partner.token_exchange import (
+    LinkCredentials,
+    UnclaimedToken,
+)
 from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
@@ -212,7 +214,7 @@ async def test_appstore_link(
     account = next(a for a in state["accounts"] if a["id"] == DEFAULT_ACCOUNT_ID)
     assert account["integration_status"] == "completed"
     assert not hass.data[DATA_LINKING].pending
-    assert not hass.data[DATA_LINKING].unclaimed
+    assert not hass.data[DATA_LINKING].exchange.unclaimed
 
     # Neither the logs nor diagnostics carry a token, the pairing code or the nonce.
     # (aiohttp's access log shows Ring's redirect URL, nonce included: not our logging.)
@@ -254,7 +256,7 @@ async def test_token_exchange_view(
     assert resp.status == 200
     await hass.async_block_till_done()
     registry = hass.data[DATA_LINKING]
-    assert not registry.unclaimed
+    assert not registry.exchange.unclaimed
     assert all(pending.exchange_failed for pending in registry.pending.values())
     assert "could not exchange" in caplog.text
     assert "secret-code-42" not in caplog.text
@@ -317,7 +319,7 @@ async def test_brute_force_aborts_flow(
     assert result["reason"] == "too_many_attempts"
     registry = hass.data[DATA_LINKING]
     assert not registry.pending
-    assert not registry.unclaimed
+    assert not registry.exchange.unclaimed
 
     # The right code now finds nothing: the flow is gone, and Ring saw no POST.
     status, text = await submit_code(link_client, link_url, code, get_first=False)
@@ -339,7 +341,7 @@ async def test_several_flows_bind_by_credentials(
     assert result["data"]["auth_implementation"] == DOMAIN
     # The other flow still waits; it has no token of its own.
     assert second["flow_id"] in hass.data[DATA_LINKING].pending
-    assert not hass.data[DATA_LINKING].unclaimed
+    assert not hass.data[DATA_LINKING].exchange.unclaimed
     hass.config_entries.flow.async_abort(second["flow_id"])
     assert not hass.data[DATA_LINKING].pending
 
@@ -379,7 +381,7 @@ async def test_unclaimed_token_expires(
 ) -> None:
     """A token left unclaimed past its life is gone."""
     with patch(
-        "custom_components.ring_partner.linking.UNCLAIMED_TOKEN_LIFETIME",
+        "custom_components.ring_partner.token_exchange.UNCLAIMED_TOKEN_LIFETIME",
         timedelta(0),
     ):
         result = await start_appstore_flow(hass)
@@ -416,7 +418,7 @@ async def test_invalid_nonce_from_ring(
     assert "Invalid Nonce" in text
     result = await finish_flow(hass, result)
     assert result["reason"] == "invalid_nonce"
-    assert not hass.data[DATA_LINKING].unclaimed
+    assert not hass.data[DATA_LINKING].exchange.unclaimed
 
 
 async def test_account_already_configured(
@@ -490,7 +492,7 @@ async def test_patch_failure_keeps_link_and_retries_on_setup(
 
 async def test_flow_times_out(hass: HomeAssistant, link_client: TestClient) -> None:
     """Nobody links within the window: the flow aborts and stops accepting codes."""
-    with patch("custom_components.ring_partner.config_flow.LINK_TIMEOUT", 0.01):
+    with patch("custom_components.ring_partner.appstore_flow.LINK_TIMEOUT", 0.01):
         result = await start_appstore_flow(hass)
         result = await finish_flow(hass, result)
     assert result["type"] is FlowResultType.ABORT
@@ -616,7 +618,7 @@ async def test_registry_keeps_tokens_a_waiting_flow_can_claim(
     first, second = pending("first"), pending("second")
     registry.async_register(first)
     registry.async_register(second)
-    registry.unclaimed.append(
+    registry.exchange.unclaimed.append(
         UnclaimedToken(
             credentials=credentials,
             token={},
@@ -626,10 +628,10 @@ async def test_registry_keeps_tokens_a_waiting_flow_can_claim(
     )
     registry.async_unregister("first")
     assert first.result.cancelled()
-    assert registry.unclaimed
+    assert registry.exchange.unclaimed
     second.result.set_result(None)  # type: ignore[arg-type]
     registry._fail(second, "link_timeout")
-    assert not registry.unclaimed
+    assert not registry.exchange.unclaimed
     registry.async_unregister("second")
     assert not registry.pending
 

@@ -32,7 +32,7 @@ from .coordinator import (
 )
 from .endpoints import DATA_ENDPOINTS, async_get_endpoints, endpoints_from_yaml
 from .health import WebhookHealth
-from .linking import async_setup_linking
+from .link_views import async_setup_linking
 from .push import async_setup_push
 from .repairs import async_complete_if_awaiting
 from .webhook import async_setup_webhook

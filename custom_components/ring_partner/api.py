@@ -1,6 +1,7 @@
 """Bridge Home Assistant's token handling to the Ring Partner API client."""
 
 from datetime import UTC, datetime
+import time
 from typing import Any, cast, override
 
 from aiohttp import ClientError, ClientSession
@@ -17,6 +18,9 @@ from .client import (
     RingPartnerAuthenticationError,
     RingPartnerConnectionError,
 )
+
+# Developer Playground tokens live 30 minutes and cannot be refreshed (§9).
+PLAYGROUND_TOKEN_LIFETIME = 1800
 
 
 class RingPartnerConfigEntryAuth(AbstractAuth):
@@ -97,3 +101,14 @@ class RingPartnerStaticTokenAuth(AbstractAuth):
             msg = "The Developer Playground token has expired"
             raise RingPartnerAuthenticationError(msg)
         return cast("str", self._token["access_token"])
+
+
+def playground_token(pasted: str) -> dict[str, Any]:
+    """Return the token to store for a pasted Playground token ("Bearer " optional)."""
+    access_token = pasted.strip().removeprefix("Bearer ").strip()
+    return {
+        "access_token": access_token,
+        "token_type": "Bearer",
+        "expires_in": PLAYGROUND_TOKEN_LIFETIME,
+        "expires_at": time.time() + PLAYGROUND_TOKEN_LIFETIME,
+    }

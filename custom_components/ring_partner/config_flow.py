@@ -1,11 +1,8 @@
 """Config flow for the Ring Partner integration."""
 
-import asyncio
 from collections.abc import Mapping
 from datetime import datetime
 import logging
-import re
-import time
 from typing import Any, override
 
 import probatio
@@ -16,28 +13,15 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
-from homeassistant.const import CONF_ACCESS_TOKEN, CONF_SCAN_INTERVAL
+from homeassistant.const import CONF_ACCESS_TOKEN
 from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.config_entry_oauth2_flow import (
-    AbstractOAuth2FlowHandler,
-    LocalOAuth2Implementation,
-)
-from homeassistant.helpers.network import NoURLAvailableError
-from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
-)
 from homeassistant.util import dt as dt_util
 
-from .api import RingPartnerStaticTokenAuth
+from .api import RingPartnerStaticTokenAuth, playground_token
+from .appstore_flow import PASSWORD_SELECTOR, RingPartnerAppstoreFlow
 from .client import (
     DEFAULT_SCOPE,
-    IntegrationStatus,
     RingPartnerAuthenticationError,
     RingPartnerClient,
     RingPartnerError,
@@ -45,93 +29,24 @@ from .client import (
 )
 from .const import (
     CONF_ACCOUNT_ID,
-    CONF_DING_HOLD,
     CONF_ENDPOINTS,
     CONF_HMAC_KEY,
     CONF_LINK_METHOD,
     CONF_LINKED_AT,
-    CONF_MOTION_HOLD,
-    DEFAULT_DING_HOLD,
-    DEFAULT_MOTION_HOLD,
-    DEFAULT_SCAN_INTERVAL,
     DOMAIN,
     LOGGER,
     LinkMethod,
 )
-from .endpoints import Endpoints, async_get_endpoints, async_partner_urls
-from .linking import (
-    DATA_LINKING,
-    LinkCredentials,
-    LinkFailedError,
-    LinkResult,
-    PendingLink,
-    async_setup_linking,
-    mask_email,
-    new_pairing_code,
-)
-from .repairs import (
-    async_create_awaiting_issue,
-    async_create_no_url_issue,
-    async_delete_no_url_issue,
-)
-from .webhook import async_setup_webhook
-
-# The user installs the app from the Ring Appstore meanwhile; the unclaimed token lives as long.
-LINK_TIMEOUT = 15 * 60
-# Developer Playground tokens live 30 minutes and cannot be refreshed (§9).
-PLAYGROUND_TOKEN_LIFETIME = 1800
-# Ring shows the key once as an opaque printable string; reject blanks, spaces and stubs.
-_HMAC_KEY_RE = re.compile(r"[\x21-\x7e]{8,512}")
-
-_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-_ENDPOINT_FIELDS = ("api_base", "token_url", "authorize_url")
+from .endpoints import Endpoints, async_get_endpoints
+from .linking import async_mark_completed, mask_email
+from .options import OPTIONS_DEFAULTS, OPTIONS_SCHEMA
+from .reconfigure_flow import RingPartnerReconfigureFlow
+from .repairs import async_create_awaiting_issue
 
 
-def _seconds(minimum: int, maximum: int) -> probatio.All:
-    """Return a whole-seconds number selector."""
-    return probatio.All(
-        NumberSelector(
-            NumberSelectorConfig(
-                min=minimum,
-                max=maximum,
-                step=1,
-                unit_of_measurement="s",
-                mode=NumberSelectorMode.BOX,
-            )
-        ),
-        probatio.Coerce(int),
-    )
-
-
-OPTIONS_SCHEMA = probatio.Schema(
-    {
-        # Ring's program rules discourage heavy polling (§9); webhooks carry the events.
-        probatio.Required(CONF_SCAN_INTERVAL): _seconds(60, 3600),
-        probatio.Required(CONF_MOTION_HOLD): _seconds(5, 600),
-        probatio.Required(CONF_DING_HOLD): _seconds(1, 600),
-    }
-)
-OPTIONS_DEFAULTS = {
-    CONF_SCAN_INTERVAL: int(DEFAULT_SCAN_INTERVAL.total_seconds()),
-    CONF_MOTION_HOLD: int(DEFAULT_MOTION_HOLD.total_seconds()),
-    CONF_DING_HOLD: int(DEFAULT_DING_HOLD.total_seconds()),
-}
-
-
-def _hmac_key_error(key: str, credentials: tuple[str, ...] = ()) -> str | None:
-    """Return the error for an implausible HMAC signature key, else None.
-
-    Pasting the client secret (shown next to it in Ring's console) is the likely slip.
-    """
-    if not _HMAC_KEY_RE.fullmatch(key):
-        return "invalid_hmac_key"
-    if key in credentials:
-        return "hmac_key_is_credential"
-    return None
-
-
-class RingPartnerFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
+class RingPartnerFlowHandler(
+    RingPartnerAppstoreFlow, RingPartnerReconfigureFlow, domain=DOMAIN
+):
     """Link a Ring account: from the Ring app, by OAuth (invited apps) or a Playground token."""
 
     DOMAIN = DOMAIN
@@ -141,12 +56,6 @@ class RingPartnerFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
         """Initialize the flow."""
         super().__init__()
         self._link_method = LinkMethod.APPSTORE
-        self._hmac_key: str | None = None
-        self._urls: dict[str, str] = {}
-        self._pending: PendingLink | None = None
-        self._link_task: asyncio.Task[LinkResult] | None = None
-        self._link_result: LinkResult | None = None
-        self._abort_reason = "unknown"
 
     @property
     @override
@@ -168,6 +77,7 @@ class RingPartnerFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
         return RingPartnerOptionsFlow()
 
     @property
+    @override
     def _endpoints(self) -> Endpoints:
         """Return the endpoints: the reauthenticated entry's, else the configured ones."""
         if self.source == SOURCE_REAUTH:
@@ -184,19 +94,6 @@ class RingPartnerFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
             menu_options=[LinkMethod.APPSTORE, LinkMethod.OAUTH, LinkMethod.PLAYGROUND],
         )
 
-    async def async_step_appstore(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Link from the Ring app: Ring must reach this instance over HTTPS (§1.4)."""
-        self._link_method = LinkMethod.APPSTORE
-        try:
-            self._urls = async_partner_urls(self.hass)
-        except NoURLAvailableError:
-            async_create_no_url_issue(self.hass)
-            return self.async_abort(reason="no_external_url")
-        async_delete_no_url_issue(self.hass)
-        return await self._async_pick_implementation()
-
     async def async_step_oauth(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -204,6 +101,7 @@ class RingPartnerFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
         self._link_method = LinkMethod.OAUTH
         return await self._async_pick_implementation()
 
+    @override
     async def _async_pick_implementation(self) -> ConfigFlowResult:
         """Pick the application credentials; reauth keeps the entry's own."""
         if self.source == SOURCE_REAUTH:
@@ -212,149 +110,6 @@ class RingPartnerFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
                 {"implementation": implementation}
             )
         return await self.async_step_pick_implementation()
-
-    @override
-    async def async_step_auth(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Go on to Ring's authorize page, or to the Appstore steps."""
-        if self._link_method is not LinkMethod.APPSTORE:
-            return await super().async_step_auth(user_input)
-        if not isinstance(self.flow_impl, LocalOAuth2Implementation):
-            # Appstore linking exchanges codes itself, so it needs the secret in hand.
-            return self.async_abort(reason="appstore_needs_credentials")
-        if self._hmac_key is None:
-            return await self.async_step_hmac_key()
-        return await self.async_step_link()
-
-    async def async_step_hmac_key(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Ask for the HMAC signature key: it binds nonces and signs webhooks (§1.1)."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            key = user_input[CONF_HMAC_KEY].strip()
-            assert isinstance(self.flow_impl, LocalOAuth2Implementation)
-            credentials = (self.flow_impl.client_id, self.flow_impl.client_secret)
-            if error := _hmac_key_error(key, credentials):
-                errors[CONF_HMAC_KEY] = error
-            else:
-                self._hmac_key = key
-                return await self.async_step_link()
-        return self.async_show_form(
-            step_id="hmac_key",
-            data_schema=probatio.Schema({probatio.Required(CONF_HMAC_KEY): _PASSWORD}),
-            errors=errors,
-        )
-
-    async def async_step_link(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Show the URLs for Ring's console and the pairing code; start accepting codes."""
-        if self._pending is None:
-            # Ring delivers webhooks during linking (§1.5): the view must exist before the
-            # first entry does, and async_setup has not run yet on a fresh install.
-            await async_setup_webhook(self.hass)
-            self._pending = self._async_register_pending()
-        if user_input is None:
-            return self.async_show_form(
-                step_id="link", description_placeholders=self._link_placeholders()
-            )
-        return await self.async_step_wait()
-
-    def _async_register_pending(self) -> PendingLink:
-        """Register this flow with the Token Exchange and Account Link views."""
-        assert isinstance(self.flow_impl, LocalOAuth2Implementation)
-        assert self._hmac_key is not None
-        endpoints = self._endpoints
-        pending = PendingLink(
-            flow_id=self.flow_id,
-            credentials=LinkCredentials(
-                client_id=self.flow_impl.client_id,
-                client_secret=self.flow_impl.client_secret,
-                token_url=endpoints.token_url,
-                api_base=endpoints.api_base,
-            ),
-            hmac_key=self._hmac_key,
-            pairing_code=new_pairing_code(),
-            check_account=self._check_account,
-            result=self.hass.loop.create_future(),
-        )
-        async_setup_linking(self.hass).async_register(pending)
-        return pending
-
-    def _link_placeholders(self) -> dict[str, str]:
-        """Return the URLs and the pairing code, shown as 1234 5678."""
-        assert self._pending is not None
-        code = self._pending.pairing_code
-        return {**self._urls, "pairing_code": f"{code[:4]} {code[4:]}"}
-
-    @callback
-    def _check_account(self, account_id: str) -> str | None:
-        """Return why this flow may not link the account, checked before Ring's POST."""
-        if self.source == SOURCE_REAUTH:
-            if self._get_reauth_entry().unique_id != account_id:
-                return "wrong_account"
-            return None
-        if self.hass.config_entries.async_entry_for_domain_unique_id(
-            DOMAIN, account_id
-        ):
-            return "already_configured"
-        return None
-
-    async def async_step_wait(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Wait while the user installs the app and enters the pairing code."""
-        if self._link_task is None:
-            # A background task: waiting up to 15 minutes must not hold up block_till_done.
-            self._link_task = self.hass.async_create_background_task(
-                self._async_wait_for_link(), f"{DOMAIN} wait for link"
-            )
-        if not self._link_task.done():
-            return self.async_show_progress(
-                step_id="wait",
-                progress_action="wait_for_ring",
-                progress_task=self._link_task,
-                description_placeholders=self._link_placeholders(),
-            )
-        try:
-            self._link_result = self._link_task.result()
-        except LinkFailedError as err:
-            self._abort_reason = err.reason
-            return self.async_show_progress_done(next_step_id="link_failed")
-        return self.async_show_progress_done(next_step_id="finish")
-
-    async def _async_wait_for_link(self) -> LinkResult:
-        """Return the link the Account Link view completes, within LINK_TIMEOUT."""
-        assert self._pending is not None
-        try:
-            async with asyncio.timeout(LINK_TIMEOUT):
-                return await self._pending.result
-        except TimeoutError:
-            raise LinkFailedError("link_timeout") from None
-        finally:
-            self.hass.data[DATA_LINKING].async_unregister(self.flow_id)
-
-    async def async_step_link_failed(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Abort with the reason the Account Link view reported."""
-        return self.async_abort(reason=self._abort_reason)
-
-    async def async_step_finish(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Create (or update) the entry for the linked account."""
-        result = self._link_result
-        assert result is not None
-        await self._async_set_account(result.user.id)
-        return self._async_finish(
-            result.user,
-            {"auth_implementation": self.flow_impl.domain, "token": result.token},
-            linked_at=result.linked_at,
-            completed=result.completed,
-        )
 
     @override
     async def async_oauth_create_entry(self, data: dict[str, Any]) -> ConfigFlowResult:
@@ -367,13 +122,7 @@ class RingPartnerFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
             LOGGER.warning("Ring did not return the account: %s", type(err).__name__)
             return self.async_abort(reason="cannot_connect")
         await self._async_set_account(user.id)
-        try:
-            await client.update_app_integration(status=IntegrationStatus.COMPLETED)
-        except RingPartnerError as err:
-            LOGGER.warning("Ring left the link awaiting: %s", type(err).__name__)
-            completed = False
-        else:
-            completed = True
+        completed = await async_mark_completed(client)
         return self._async_finish(user, data, linked_at=linked_at, completed=completed)
 
     async def async_step_playground(
@@ -395,14 +144,7 @@ class RingPartnerFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
         self._link_method = LinkMethod.PLAYGROUND
         errors: dict[str, str] = {}
         if user_input is not None:
-            access_token = user_input[CONF_ACCESS_TOKEN].strip()
-            access_token = access_token.removeprefix("Bearer ").strip()
-            token = {
-                "access_token": access_token,
-                "token_type": "Bearer",
-                "expires_in": PLAYGROUND_TOKEN_LIFETIME,
-                "expires_at": time.time() + PLAYGROUND_TOKEN_LIFETIME,
-            }
+            token = playground_token(user_input[CONF_ACCESS_TOKEN])
             try:
                 user = await self._client(token).get_user()
             except RingPartnerAuthenticationError:
@@ -420,7 +162,7 @@ class RingPartnerFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
         return self.async_show_form(
             step_id=step_id,
             data_schema=probatio.Schema(
-                {probatio.Required(CONF_ACCESS_TOKEN): _PASSWORD}
+                {probatio.Required(CONF_ACCESS_TOKEN): PASSWORD_SELECTOR}
             ),
             errors=errors,
         )
@@ -433,6 +175,7 @@ class RingPartnerFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
             )
         )
 
+    @override
     async def _async_set_account(self, account_id: str) -> None:
         """Set the unique id; abort on a duplicate or, in reauth, a different account."""
         await self.async_set_unique_id(account_id)
@@ -441,6 +184,7 @@ class RingPartnerFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
         else:
             self._abort_if_unique_id_configured()
 
+    @override
     def _async_finish(
         self,
         user: User,
@@ -471,13 +215,6 @@ class RingPartnerFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
             )
         return self.async_create_entry(title=title, data=data)
 
-    @callback
-    @override
-    def async_remove(self) -> None:
-        """Stop accepting codes for this flow when it ends or is dismissed."""
-        if self._pending is not None:
-            self.hass.data[DATA_LINKING].async_unregister(self.flow_id)
-
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
@@ -500,51 +237,6 @@ class RingPartnerFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
         if self._link_method is LinkMethod.APPSTORE:
             return await self.async_step_appstore()
         return await self.async_step_oauth()
-
-    async def async_step_reconfigure(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Change the HMAC key, and the endpoints of a development entry."""
-        entry = self._get_reconfigure_entry()
-        method = LinkMethod(entry.data[CONF_LINK_METHOD])
-        endpoints = async_get_endpoints(self.hass, dict(entry.data))
-        fields: dict[probatio.Marker, Any] = {}
-        if method is LinkMethod.APPSTORE:
-            fields[probatio.Required(CONF_HMAC_KEY)] = _PASSWORD
-        elif method is LinkMethod.OAUTH:
-            # Invited apps need the key only to verify webhooks.
-            fields[probatio.Optional(CONF_HMAC_KEY)] = _PASSWORD
-        if endpoints.is_development:
-            fields.update({probatio.Required(key): _URL for key in _ENDPOINT_FIELDS})
-        if not fields:
-            return self.async_abort(reason="reconfigure_not_supported")
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            updates: dict[str, Any] = {}
-            if method is not LinkMethod.PLAYGROUND:
-                key = user_input.get(CONF_HMAC_KEY, "").strip()
-                if (key or method is LinkMethod.APPSTORE) and (
-                    error := _hmac_key_error(key)
-                ):
-                    errors[CONF_HMAC_KEY] = error
-                updates[CONF_HMAC_KEY] = key or None
-            if endpoints.is_development:
-                for key in _ENDPOINT_FIELDS:
-                    if not re.fullmatch(r"https?://\S+", user_input[key]):
-                        errors[key] = "invalid_url"
-                updates[CONF_ENDPOINTS] = Endpoints(
-                    **{key: user_input[key].rstrip("/") for key in _ENDPOINT_FIELDS}
-                ).as_entry_data()
-            if not errors:
-                return self.async_update_reload_and_abort(entry, data_updates=updates)
-        suggested = user_input or endpoints.as_entry_data()
-        return self.async_show_form(
-            step_id="reconfigure",
-            data_schema=self.add_suggested_values_to_schema(
-                probatio.Schema(fields), suggested
-            ),
-            errors=errors,
-        )
 
 
 class RingPartnerOptionsFlow(OptionsFlowWithReload):

@@ -1,7 +1,9 @@
 """Ring endpoints: production defaults, overridable from YAML for development and tests."""
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+import re
+from typing import Any, Final
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.network import get_url
@@ -39,6 +41,10 @@ class Endpoints:
 
 DATA_ENDPOINTS: HassKey[Endpoints] = HassKey("ring_partner_endpoints")
 
+# The fields of a development entry's reconfigure form, named as Endpoints' attributes.
+ENDPOINT_FIELDS: Final = ("api_base", "token_url", "authorize_url")
+_URL_RE: Final = re.compile(r"https?://\S+")
+
 
 def endpoints_from_yaml(conf: dict[str, Any]) -> Endpoints:
     """Build endpoints from the integration's YAML block (development only)."""
@@ -48,6 +54,21 @@ def endpoints_from_yaml(conf: dict[str, Any]) -> Endpoints:
         token_url=conf.get(CONF_OAUTH_TOKEN_URL, defaults.token_url),
         authorize_url=conf.get(CONF_AUTHORIZE_URL, defaults.authorize_url),
     )
+
+
+def endpoints_from_form(
+    user_input: Mapping[str, str],
+) -> tuple[Endpoints, dict[str, str]]:
+    """Return the endpoints a form entered, and an error for each field that is no URL."""
+    errors = {
+        key: "invalid_url"
+        for key in ENDPOINT_FIELDS
+        if not _URL_RE.fullmatch(user_input[key])
+    }
+    endpoints = Endpoints(
+        **{key: user_input[key].rstrip("/") for key in ENDPOINT_FIELDS}
+    )
+    return endpoints, errors
 
 
 def async_get_endpoints(

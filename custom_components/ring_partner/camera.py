@@ -24,7 +24,7 @@ from .client import (
 )
 from .const import DOMAIN, LOGGER
 from .coordinator import RingPartnerConfigEntry, RingPartnerDataUpdateCoordinator
-from .entity import RingPartnerEntity, async_add_video_entities
+from .entity import RingPartnerSnapshotEntity, async_add_video_entities
 from .live_view import LiveView, live_view_error
 from .snapshot import CameraSnapshots
 from .webrtc import (
@@ -70,7 +70,7 @@ def live_view_cap(device: Device) -> timedelta:
     return WHEP_CAP_LINE_POWER
 
 
-class RingPartnerCamera(RingPartnerEntity, Camera):
+class RingPartnerCamera(RingPartnerSnapshotEntity, Camera):
     """A Ring camera or doorbell with native WebRTC live view."""
 
     _attr_name = None
@@ -85,10 +85,9 @@ class RingPartnerCamera(RingPartnerEntity, Camera):
         snapshots: CameraSnapshots,
     ) -> None:
         """Initialize the camera of a device."""
-        super().__init__(coordinator, device_id, "camera")
+        super().__init__(coordinator, device_id, "camera", snapshots)
         # CoordinatorEntity does not chain __init__, so Camera's state needs its own call.
         Camera.__init__(self)
-        self._snapshots = snapshots
         self._live_views: dict[str, LiveView] = {}
         self._image_attributes = self._current_image_attributes()
 
@@ -98,13 +97,8 @@ class RingPartnerCamera(RingPartnerEntity, Camera):
         """Say when the still was captured and how, so nobody takes it for live."""
         return self._image_attributes
 
-    @override
-    async def async_added_to_hass(self) -> None:
-        """Follow new stills (events, cache refreshes) in the state attributes."""
-        await super().async_added_to_hass()
-        self.async_on_remove(self._snapshots.async_add_listener(self._handle_new_image))
-
     @callback
+    @override
     def _handle_new_image(self) -> None:
         """Write state when the still's capture time or origin changed."""
         attributes = self._current_image_attributes()

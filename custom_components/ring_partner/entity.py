@@ -1,6 +1,7 @@
 """Base entity and entity plumbing for the Ring Partner integration."""
 
 from collections.abc import Callable, Iterable
+from typing import override
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -60,6 +61,32 @@ class RingPartnerEntity(CoordinatorEntity[RingPartnerDataUpdateCoordinator]):
     def available(self) -> bool:
         """Return True while the last poll worked and the device is still shared."""
         return super().available and self.device_id in self.coordinator.data
+
+
+class RingPartnerSnapshotEntity(RingPartnerEntity):
+    """An entity that follows the frames of its device's still-image cache."""
+
+    def __init__(
+        self,
+        coordinator: RingPartnerDataUpdateCoordinator,
+        device_id: str,
+        key: str,
+        snapshots: CameraSnapshots,
+    ) -> None:
+        """Initialize the entity for a device and its still-image cache."""
+        super().__init__(coordinator, device_id, key)
+        self._snapshots = snapshots
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Listen for new frames while the entity exists."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._snapshots.async_add_listener(self._handle_new_image))
+
+    @callback
+    def _handle_new_image(self) -> None:
+        """Apply a new frame (implemented by each platform)."""
+        raise NotImplementedError
 
 
 @callback

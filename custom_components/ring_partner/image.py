@@ -8,7 +8,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import RingPartnerConfigEntry, RingPartnerDataUpdateCoordinator
-from .entity import RingPartnerEntity, async_add_video_entities
+from .entity import RingPartnerSnapshotEntity, async_add_video_entities
 from .snapshot import CameraSnapshots
 
 PARALLEL_UPDATES = 0
@@ -25,7 +25,7 @@ async def async_setup_entry(
     )
 
 
-class RingPartnerLastEventImage(RingPartnerEntity, ImageEntity):
+class RingPartnerLastEventImage(RingPartnerSnapshotEntity, ImageEntity):
     """The frame Ring recorded at the latest motion or ding, for notifications."""
 
     _attr_translation_key = "last_event"
@@ -38,19 +38,13 @@ class RingPartnerLastEventImage(RingPartnerEntity, ImageEntity):
         snapshots: CameraSnapshots,
     ) -> None:
         """Initialize the image of a device's latest event."""
-        super().__init__(coordinator, device_id, "last_event")
+        super().__init__(coordinator, device_id, "last_event", snapshots)
         # CoordinatorEntity does not chain __init__, so ImageEntity needs its own call.
         ImageEntity.__init__(self, hass)
-        self._snapshots = snapshots
         self._sync()
 
-    @override
-    async def async_added_to_hass(self) -> None:
-        """Follow the frames fetched after each event."""
-        await super().async_added_to_hass()
-        self.async_on_remove(self._snapshots.async_add_listener(self._handle_new_image))
-
     @callback
+    @override
     def _handle_new_image(self) -> None:
         """Write state when a newer event's frame arrived."""
         if self._snapshots.last_event_time != self._attr_image_last_updated:

@@ -56,6 +56,8 @@ pytestmark = pytest.mark.usefixtures("current_request_with_host")
 
 REDIRECT_URI = "https://example.com/auth/external/callback"
 APP_INTEGRATIONS = "/v1/accounts/me/app-integrations"
+# A token Ring no longer accepts: what an entry being reauthenticated holds.
+EXPIRED_TOKEN = {"access_token": "old", "expires_at": 0}
 SETUP_ENTRY = "custom_components.ring_partner.async_setup_entry"
 GET_USER = "custom_components.ring_partner.config_flow.RingPartnerClient.get_user"
 
@@ -128,6 +130,39 @@ def integration_calls(requests: list[dict[str, Any]]) -> list[str]:
     return [r["method"] for r in requests if r["path"] == APP_INTEGRATIONS]
 
 
+def _sim_endpoints(simulator: Simulator) -> dict[str, str]:
+    """Return a development entry's endpoints pointing at the simulator."""
+    return {
+        "api_base": simulator.base_url,
+        "token_url": simulator.token_url,
+        "authorize_url": simulator.authorize_url,
+    }
+
+
+def _entry(
+    method: LinkMethod,
+    *,
+    account_id: str = DEFAULT_ACCOUNT_ID,
+    hmac_key: str | None = None,
+    token: dict[str, Any] | None = None,
+    endpoints: dict[str, str] | None = None,
+    title: str = "Mock Title",
+) -> MockConfigEntry:
+    """Return an entry of the given link method, with a valid token unless one is given."""
+    data: dict[str, Any] = {
+        "token": token or {"access_token": "token", "expires_at": time.time() + 3600},
+        CONF_LINK_METHOD: method,
+        CONF_HMAC_KEY: hmac_key,
+        CONF_ACCOUNT_ID: account_id,
+        CONF_LINKED_AT: "2026-01-01T00:00:00+00:00",
+    }
+    if method is not LinkMethod.PLAYGROUND:
+        data["auth_implementation"] = DOMAIN
+    if endpoints is not None:
+        data[CONF_ENDPOINTS] = endpoints
+    return MockConfigEntry(domain=DOMAIN, unique_id=account_id, title=title, data=data)
+
+
 @pytest.mark.usefixtures("setup_integration_yaml")
 async def test_oauth_link(
     hass: HomeAssistant,
@@ -196,18 +231,8 @@ async def test_oauth_reauth(
     sim_control: SimControl,
 ) -> None:
     """Reauth of an OAuth entry goes through the same dance and keeps the HMAC key."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=DEFAULT_ACCOUNT_ID,
-        title="Demo User",
-        data={
-            "auth_implementation": DOMAIN,
-            "token": {"access_token": "old", "expires_at": 0},
-            CONF_LINK_METHOD: LinkMethod.OAUTH,
-            CONF_HMAC_KEY: HMAC_KEY,
-            CONF_ACCOUNT_ID: DEFAULT_ACCOUNT_ID,
-            CONF_LINKED_AT: "2026-01-01T00:00:00+00:00",
-        },
+    entry = _entry(
+        LinkMethod.OAUTH, hmac_key=HMAC_KEY, token=EXPIRED_TOKEN, title="Demo User"
     )
     entry.add_to_hass(hass)
     result = await entry.start_reauth_flow(hass)
@@ -232,17 +257,10 @@ async def test_oauth_reauth_wrong_account(
     sim_control: SimControl,
 ) -> None:
     """Reauth that signs in to another Ring account aborts before the PATCH."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id="ava1.ring.account.someone-else",
-        data={
-            "auth_implementation": DOMAIN,
-            "token": {"access_token": "old", "expires_at": 0},
-            CONF_LINK_METHOD: LinkMethod.OAUTH,
-            CONF_HMAC_KEY: None,
-            CONF_ACCOUNT_ID: "ava1.ring.account.someone-else",
-            CONF_LINKED_AT: "2026-01-01T00:00:00+00:00",
-        },
+    entry = _entry(
+        LinkMethod.OAUTH,
+        account_id="ava1.ring.account.someone-else",
+        token=EXPIRED_TOKEN,
     )
     entry.add_to_hass(hass)
     result = await entry.start_reauth_flow(hass)
@@ -360,17 +378,7 @@ async def test_playground_reauth_wrong_account(
     hass: HomeAssistant, sim_control: SimControl
 ) -> None:
     """A Playground token of another account does not fix this entry."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=DEFAULT_ACCOUNT_ID,
-        data={
-            "token": {"access_token": "old", "expires_at": 0},
-            CONF_LINK_METHOD: LinkMethod.PLAYGROUND,
-            CONF_HMAC_KEY: None,
-            CONF_ACCOUNT_ID: DEFAULT_ACCOUNT_ID,
-            CONF_LINKED_AT: "2026-01-01T00:00:00+00:00",
-        },
-    )
+    entry = _entry(LinkMethod.PLAYGROUND, token=EXPIRED_TOKEN)
     entry.add_to_hass(hass)
     result = await entry.start_reauth_flow(hass)
     assert result["step_id"] == "reauth_playground"
@@ -478,35 +486,13 @@ async def test_appstore_needs_local_credentials(hass: HomeAssistant) -> None:
     assert result["reason"] == "appstore_needs_credentials"
 
 
-def _entry(
-    method: LinkMethod, *, endpoints: dict[str, str] | None = None
-) -> MockConfigEntry:
-    """Return an entry of the given link method."""
-    data: dict[str, Any] = {
-        "token": {"access_token": "token", "expires_at": time.time() + 3600},
-        CONF_LINK_METHOD: method,
-        CONF_HMAC_KEY: HMAC_KEY if method is LinkMethod.APPSTORE else None,
-        CONF_ACCOUNT_ID: DEFAULT_ACCOUNT_ID,
-        CONF_LINKED_AT: "2026-01-01T00:00:00+00:00",
-    }
-    if method is not LinkMethod.PLAYGROUND:
-        data["auth_implementation"] = DOMAIN
-    if endpoints is not None:
-        data[CONF_ENDPOINTS] = endpoints
-    return MockConfigEntry(domain=DOMAIN, unique_id=DEFAULT_ACCOUNT_ID, data=data)
-
-
 @pytest.mark.usefixtures("mock_setup_entry")
 async def test_reconfigure_development_entry(
     hass: HomeAssistant, simulator: Simulator
 ) -> None:
     """Reconfigure checks the HMAC key and the endpoints of a development entry."""
-    endpoints = {
-        "api_base": simulator.base_url,
-        "token_url": simulator.token_url,
-        "authorize_url": simulator.authorize_url,
-    }
-    entry = _entry(LinkMethod.APPSTORE, endpoints=endpoints)
+    endpoints = _sim_endpoints(simulator)
+    entry = _entry(LinkMethod.APPSTORE, hmac_key=HMAC_KEY, endpoints=endpoints)
     entry.add_to_hass(hass)
     result = await entry.start_reconfigure_flow(hass)
     assert result["step_id"] == "reconfigure"
@@ -599,11 +585,7 @@ async def test_reconfigure_development_playground_entry(
     hass: HomeAssistant, simulator: Simulator
 ) -> None:
     """A development Playground entry can move its endpoints; it has no HMAC key."""
-    endpoints = {
-        "api_base": simulator.base_url,
-        "token_url": simulator.token_url,
-        "authorize_url": simulator.authorize_url,
-    }
+    endpoints = _sim_endpoints(simulator)
     entry = _entry(LinkMethod.PLAYGROUND, endpoints=endpoints)
     entry.add_to_hass(hass)
     result = await entry.start_reconfigure_flow(hass)

@@ -1,6 +1,7 @@
 """Test Appstore linking end to end: simulator -> Token Exchange and Account Link views."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 import logging
 import time
@@ -164,6 +165,21 @@ def integration_calls(requests: list[dict[str, Any]]) -> list[str]:
     return [r["method"] for r in requests if r["path"] == APP_INTEGRATIONS]
 
 
+async def claim_link(
+    hass: HomeAssistant,
+    link_client: TestClient,
+    sim_control: SimControl,
+    result: ConfigFlowResult,
+) -> tuple[int, str, ConfigFlowResult]:
+    """Install, submit the right pairing code and let the flow finish.
+
+    Return the Account Link page's status and text, and the flow's final result.
+    """
+    link_url = await install(sim_control)
+    status, text = await submit_code(link_client, link_url, pairing_code(result))
+    return status, text, await finish_flow(hass, result)
+
+
 async def link_via_appstore(
     hass: HomeAssistant,
     link_client: TestClient,
@@ -171,11 +187,10 @@ async def link_via_appstore(
     result: ConfigFlowResult,
 ) -> ConfigFlowResult:
     """Install, submit the right pairing code and return the flow's final result."""
-    link_url = await install(sim_control)
-    status, text = await submit_code(link_client, link_url, pairing_code(result))
+    status, text, result = await claim_link(hass, link_client, sim_control, result)
     assert status == 200, text
     assert "Ring account linked" in text
-    return await finish_flow(hass, result)
+    return result
 
 
 async def test_appstore_link(
@@ -346,34 +361,40 @@ async def test_several_flows_bind_by_credentials(
     assert not hass.data[DATA_LINKING].pending
 
 
-async def test_code_exchange_failed(
-    hass: HomeAssistant, link_client: TestClient, sim_control: SimControl
-) -> None:
-    """Ring's code could not be exchanged: the page and the flow say so."""
+async def _reject_codes(sim_control: SimControl) -> None:
+    """Make Ring's token endpoint refuse every code."""
     await sim_control.call("POST", "faults", {"path": "^/oauth/token$", "status": 400})
-    result = await start_appstore_flow(hass)
-    link_url = await install(sim_control)
-    status, text = await submit_code(link_client, link_url, pairing_code(result))
-    assert status == 502
-    assert "Code exchange failed" in text
-    result = await finish_flow(hass, result)
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "code_exchange_failed"
 
 
-async def test_no_code_from_ring(
-    hass: HomeAssistant, link_client: TestClient, sim_control: SimControl
-) -> None:
-    """The browser arrives but Ring never posted a code (wrong Token Exchange URL)."""
+async def _post_no_code(sim_control: SimControl) -> None:
+    """Make Ring skip the Token Exchange URL (as a wrong URL in its console does)."""
     await sim_control.configure(token_exchange_url=None)
+
+
+@pytest.mark.parametrize(
+    ("break_exchange", "expected"),
+    [
+        (_reject_codes, (502, "Code exchange failed", "code_exchange_failed")),
+        (_post_no_code, (409, "No code from Ring", "no_unclaimed_token")),
+    ],
+    ids=["code_exchange_failed", "no_code_from_ring"],
+)
+async def test_no_token_to_claim(
+    hass: HomeAssistant,
+    link_client: TestClient,
+    sim_control: SimControl,
+    break_exchange: Callable[[SimControl], Awaitable[None]],
+    expected: tuple[int, str, str],
+) -> None:
+    """Ring's code could not be exchanged, or never arrived: the page and the flow say so."""
+    await break_exchange(sim_control)
     result = await start_appstore_flow(hass)
-    link_url = await install(sim_control)
-    status, text = await submit_code(link_client, link_url, pairing_code(result))
-    assert status == 409
-    assert "No code from Ring" in text
-    result = await finish_flow(hass, result)
+    status, text, result = await claim_link(hass, link_client, sim_control, result)
+    expected_status, title, reason = expected
+    assert status == expected_status
+    assert title in text
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "no_unclaimed_token"
+    assert result["reason"] == reason
 
 
 async def test_unclaimed_token_expires(
@@ -397,11 +418,9 @@ async def test_nonce_mismatch(
 ) -> None:
     """A wrong HMAC key cannot match Ring's nonce: the flow says which key to check."""
     result = await start_appstore_flow(hass, hmac_key="not-the-hmac-key")
-    link_url = await install(sim_control)
-    status, text = await submit_code(link_client, link_url, pairing_code(result))
+    status, text, result = await claim_link(hass, link_client, sim_control, result)
     assert status == 409
     assert "HMAC signature key" in text
-    result = await finish_flow(hass, result)
     assert result["reason"] == "nonce_mismatch"
     assert integration_calls(await sim_control.requests()) == []
 
@@ -427,11 +446,9 @@ async def test_account_already_configured(
     """An account that already has an entry is refused before Ring's POST."""
     MockConfigEntry(domain=DOMAIN, unique_id=DEFAULT_ACCOUNT_ID).add_to_hass(hass)
     result = await start_appstore_flow(hass)
-    link_url = await install(sim_control)
-    status, text = await submit_code(link_client, link_url, pairing_code(result))
+    status, text, result = await claim_link(hass, link_client, sim_control, result)
     assert status == 409
     assert "Already linked" in text
-    result = await finish_flow(hass, result)
     assert result["reason"] == "already_configured"
     assert integration_calls(await sim_control.requests()) == []
 
@@ -469,11 +486,9 @@ async def test_patch_failure_keeps_link_and_retries_on_setup(
         "POST", "faults", {"path": APP_INTEGRATIONS, "method": "PATCH", "status": 500}
     )
     result = await start_appstore_flow(hass)
-    link_url = await install(sim_control)
-    status, text = await submit_code(link_client, link_url, pairing_code(result))
+    status, text, result = await claim_link(hass, link_client, sim_control, result)
     assert status == 200
     assert "did not accept the final confirmation" in text
-    result = await finish_flow(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     issue_id = awaiting_issue_id(DEFAULT_ACCOUNT_ID)
@@ -587,11 +602,9 @@ async def test_appstore_reauth_wrong_account(
     entry = _appstore_entry(sim_control.sim, "ava1.ring.account.someone-else")
     entry.add_to_hass(hass)
     result = await start_appstore_reauth(hass, entry)
-    link_url = await install(sim_control)
-    status, text = await submit_code(link_client, link_url, pairing_code(result))
+    status, text, result = await claim_link(hass, link_client, sim_control, result)
     assert status == 409
     assert "Different Ring account" in text
-    result = await finish_flow(hass, result)
     assert result["reason"] == "wrong_account"
     assert integration_calls(await sim_control.requests()) == []
 

@@ -52,7 +52,6 @@ async def entry(
     """Load the integration and the media source; recordings are ready at once."""
     await sim_control.configure(recording_not_ready_s=0)
     assert await async_setup_component(hass, "media_source", {})
-    # The platform loads on first use, and registers the media views then.
     await async_browse_media(hass, ROOT)
     return init_integration
 
@@ -194,6 +193,22 @@ async def test_fetch_thumbnail(
     assert response.content_type == "image/jpeg"
     assert response.headers["Cache-Control"] == "private, max-age=3600"
     assert (await response.read()).startswith(b"\xff\xd8")
+
+
+async def test_media_urls_work_without_opening_the_browser(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sim_control: SimControl,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """After a restart, event media URLs (e.g. in notifications) resolve at once."""
+    await sim_control.configure(recording_not_ready_s=0)
+    ding, _ = await ding_and_motion(sim_control)
+    client = await hass_client()
+    response = await client.get(
+        event_thumbnail_url(init_integration.entry_id, FRONT_DOOR_ID, ding)
+    )
+    assert response.status == HTTPStatus.OK, await response.text()
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,7 @@ from .coordinator import (
 from .endpoints import DATA_ENDPOINTS, async_get_endpoints, endpoints_from_yaml
 from .health import WebhookHealth
 from .link_views import async_setup_linking
+from .media_views import async_register_media_views
 from .push import async_setup_push
 from .repairs import async_complete_if_awaiting
 from .webhook import async_setup_webhook
@@ -60,11 +61,12 @@ CONFIG_SCHEMA = vol.Schema(
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the linking and webhook views once; Ring's console holds fixed URLs."""
+    """Register the views once (Ring's console holds fixed URLs; media URLs outlive restarts)."""
     if DOMAIN in config:
         hass.data[DATA_ENDPOINTS] = endpoints_from_yaml(config[DOMAIN])
     await async_setup_webhook(hass)
     async_setup_linking(hass)
+    async_register_media_views(hass)
     return True
 
 

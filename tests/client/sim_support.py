@@ -9,13 +9,14 @@ from custom_components.ring_partner.client import (
     AbstractAuth,
     IntegrationStatus,
     RateLimiter,
+    RingPartnerAuthenticationError,
     RingPartnerClient,
     TokenResponse,
+    Transport,
     check_link_time,
     compute_nonce,
     exchange_code,
     nonce_matches,
-    refresh_access_token,
 )
 from simulator import Simulator
 from tests.conftest import CLIENT_ID, CLIENT_SECRET, HMAC_KEY, SimControl
@@ -44,17 +45,25 @@ class SimAuth(AbstractAuth):
 
     @override
     async def async_force_refresh_access_token(self) -> str:
-        """Refresh through the token endpoint (rotating the refresh token)."""
+        """Refresh through the token endpoint (rotating the refresh token).
+
+        The host owns refreshes (Home Assistant's OAuth2 helper in the integration), so
+        this test auth plays that part with a plain form POST.
+        """
         self.refresh_calls += 1
         if self.token.refresh_token is None:
             return await super().async_force_refresh_access_token()
-        self.token = await refresh_access_token(
-            self.websession,
-            token_url=self.sim.token_url,
-            client_id=CLIENT_ID,
-            client_secret=CLIENT_SECRET,
-            refresh_token=self.token.refresh_token,
-        )
+        form = {
+            "grant_type": "refresh_token",
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "refresh_token": self.token.refresh_token,
+        }
+        async with self.websession.post(self.sim.token_url, data=form) as resp:
+            if resp.status != 200:
+                msg = f"Refresh refused ({resp.status})"
+                raise RingPartnerAuthenticationError(msg, status=resp.status)
+            self.token = TokenResponse.from_json(await resp.json())
         return self.token.access_token
 
 
@@ -68,14 +77,14 @@ async def link_account(
     complete: bool = True,
     **auth_kwargs: Any,
 ) -> RingPartnerClient:
-    """Run Ring's one-way linking end to end, as a partner would (§1.5).
+    """Run Ring's one-way linking end to end, as a partner would.
 
     `auth_kwargs` go to the client's SimAuth (default: a limiter of its own).
     """
     answer = await control.call("POST", f"accounts/{account_id}/install")
     code = codes[-1]
     token = await exchange_code(
-        session,
+        Transport(session, sim.base_url),
         token_url=sim.token_url,
         client_id=CLIENT_ID,
         client_secret=CLIENT_SECRET,

@@ -1,4 +1,4 @@
-"""Tests for the token endpoint helpers (ring-partner-api.md §1.2)."""
+"""Tests for the token endpoint helpers (docs/ring-api.md#token-endpoint)."""
 
 import asyncio
 from urllib.parse import parse_qs
@@ -15,11 +15,12 @@ from custom_components.ring_partner.client import (
     RingPartnerParseError,
     RingPartnerServerError,
     RingPartnerTimeoutError,
+    Transport,
     exchange_code,
-    refresh_access_token,
+    exchange_code_for_account,
 )
 
-from .conftest import FakeServer, json_response
+from .conftest import FakeServer, SleepRecorder, json_response
 
 TOKEN = {
     "access_token": "xxxxx",
@@ -30,6 +31,14 @@ TOKEN = {
 }
 
 
+@pytest.fixture
+def transport(session: aiohttp.ClientSession, ring_server: FakeServer) -> Transport:
+    """Return a bare transport (no token) against the fake server, without real waits."""
+    return Transport(
+        session, ring_server.url, sleep=SleepRecorder(), jitter=lambda: 0.0
+    )
+
+
 def _form(server: FakeServer, index: int = 0) -> dict[str, str]:
     """Decode the form body of a recorded request."""
     return {
@@ -38,14 +47,12 @@ def _form(server: FakeServer, index: int = 0) -> dict[str, str]:
     }
 
 
-async def test_exchange_code(
-    session: aiohttp.ClientSession, ring_server: FakeServer
-) -> None:
+async def test_exchange_code(transport: Transport, ring_server: FakeServer) -> None:
     """Authorization-code grant, form-encoded, without and with a PKCE verifier."""
     ring_server.reply("POST", "/oauth/token", json_response(TOKEN))
     url = f"{ring_server.url}/oauth/token"
     token = await exchange_code(
-        session, token_url=url, client_id="cid", client_secret="sec", code="c0de"
+        transport, token_url=url, client_id="cid", client_secret="sec", code="c0de"
     )
     assert token.access_token == "xxxxx"
     assert token.refresh_token == "yyyyy"
@@ -61,7 +68,7 @@ async def test_exchange_code(
     )
     assert "Authorization" not in ring_server.requests[0].headers
     await exchange_code(
-        session,
+        transport,
         token_url=url,
         client_id="cid",
         client_secret="sec",
@@ -71,30 +78,52 @@ async def test_exchange_code(
     assert _form(ring_server, 1)["code_verifier"] == "verifier"
 
 
-async def test_refresh(session: aiohttp.ClientSession, ring_server: FakeServer) -> None:
-    """Refresh grant returns the rotated refresh token."""
+async def test_exchange_code_for_account(
+    transport: Transport, ring_server: FakeServer
+) -> None:
+    """The code exchange is followed by users/me with the new token, on the API host."""
+    ring_server.reply("POST", "/oauth/token", json_response(TOKEN))
     ring_server.reply(
-        "POST", "/oauth/token", json_response(TOKEN | {"refresh_token": "new"})
+        "GET",
+        "/v1/users/me",
+        json_response({"data": {"type": "users", "id": "ava1.ring.account.X"}}),
     )
-    token = await refresh_access_token(
-        session,
+    linked = await exchange_code_for_account(
+        transport,
         token_url=f"{ring_server.url}/oauth/token",
         client_id="cid",
         client_secret="sec",
-        refresh_token="old",
+        code="c0de",
     )
-    assert token.refresh_token == "new"
-    assert _form(ring_server) == {
-        "grant_type": "refresh_token",
-        "client_id": "cid",
-        "client_secret": "sec",
-        "refresh_token": "old",
-    }
+    assert linked.user.id == "ava1.ring.account.X"
+    assert linked.token.refresh_token == "yyyyy"
+    users_me = ring_server.requests[1]
+    assert users_me.path == "/v1/users/me"
+    assert users_me.headers["Authorization"] == "Bearer xxxxx"
 
 
-async def test_invalid_grant(
-    session: aiohttp.ClientSession, ring_server: FakeServer
+async def test_token_endpoint_429_is_retried(
+    transport: Transport, ring_server: FakeServer
 ) -> None:
+    """A 429 from the token endpoint is waited out: Ring refused it unprocessed."""
+    ring_server.reply(
+        "POST",
+        "/oauth/token",
+        json_response({}, status=429, headers={"Retry-After": "2"}),
+        json_response(TOKEN),
+    )
+    token = await exchange_code(
+        transport,
+        token_url=f"{ring_server.url}/oauth/token",
+        client_id="cid",
+        client_secret="sec",
+        code="c",
+    )
+    assert token.access_token == "xxxxx"
+    assert ring_server.count("POST", "/oauth/token") == 2
+
+
+async def test_invalid_grant(transport: Transport, ring_server: FakeServer) -> None:
     """invalid_grant is both an OAuth error and an authentication error; no retry."""
     ring_server.reply(
         "POST",
@@ -104,12 +133,12 @@ async def test_invalid_grant(
         ),
     )
     with pytest.raises(RingPartnerInvalidGrantError) as excinfo:
-        await refresh_access_token(
-            session,
+        await exchange_code(
+            transport,
             token_url=f"{ring_server.url}/oauth/token",
             client_id="cid",
             client_secret="sec",
-            refresh_token="old",
+            code="used",
         )
     error = excinfo.value
     assert isinstance(error, RingPartnerAuthenticationError)
@@ -143,7 +172,7 @@ async def test_invalid_grant(
     ],
 )
 async def test_token_errors(
-    session: aiohttp.ClientSession,
+    transport: Transport,
     ring_server: FakeServer,
     response: object,
     expected: type[Exception],
@@ -153,12 +182,13 @@ async def test_token_errors(
     ring_server.reply("POST", "/oauth/token", response)  # type: ignore[arg-type]
     with pytest.raises(expected) as excinfo:
         await exchange_code(
-            session,
+            transport,
             token_url=f"{ring_server.url}/oauth/token",
             client_id="cid",
             client_secret="sec",
             code="c",
         )
+    assert ring_server.count("POST", "/oauth/token") == 1
     assert not isinstance(excinfo.value, RingPartnerInvalidGrantError)
     if error is not None:
         assert isinstance(excinfo.value, RingPartnerOAuthError)
@@ -166,7 +196,7 @@ async def test_token_errors(
 
 
 async def test_token_connection_errors(
-    session: aiohttp.ClientSession, ring_server: FakeServer
+    transport: Transport, ring_server: FakeServer
 ) -> None:
     """Unreachable and slow token endpoints."""
 
@@ -177,7 +207,7 @@ async def test_token_connection_errors(
     ring_server.route("POST", "/slow", slow)
     with pytest.raises(RingPartnerTimeoutError):
         await exchange_code(
-            session,
+            transport,
             token_url=f"{ring_server.url}/slow",
             client_id="cid",
             client_secret="sec",
@@ -190,7 +220,7 @@ async def test_token_connection_errors(
     await server.wait_closed()
     with pytest.raises(RingPartnerConnectionError):
         await exchange_code(
-            session,
+            transport,
             token_url=f"http://127.0.0.1:{port}/oauth/token",
             client_id="cid",
             client_secret="sec",

@@ -18,8 +18,6 @@ from custom_components.ring_partner.client import (
     MediaImage,
     MediaOrigin,
     RingPartnerParseError,
-    Subscription,
-    SubscriptionType,
     TokenResponse,
     User,
     WhepSession,
@@ -359,24 +357,3 @@ def test_media_reprs_hide_content() -> None:
     session = WhepSession(device_id="d", url="https://secret/", answer_sdp="v=0 secret")
     assert "secret" not in repr(session)
     assert MediaImage(content=b"", content_type="x").origin is MediaOrigin.UNKNOWN
-
-
-def test_subscription() -> None:
-    """The documented subscriptions list item (§7)."""
-    sub = Subscription.from_resource(
-        {
-            "id": "sub",
-            "type": "subscriptions",
-            "attributes": {
-                "sub_type": "trial",
-                "status": "active",
-                "expires_at": "2026-02-21T00:00:00Z",
-                "created_at": "2026-01-21T00:00:00Z",
-            },
-            "relationships": {"devices": {"data": [{"type": "devices", "id": "dev"}]}},
-        }
-    )
-    assert sub.sub_type is SubscriptionType.TRIAL
-    assert sub.active
-    assert sub.plan_id is None
-    assert sub.device_ids == ("dev",)

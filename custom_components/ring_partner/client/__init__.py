@@ -1,6 +1,6 @@
 """Async client for Ring's Partner API (Amazon Vision API), free of Home Assistant."""
 
-from .auth import AbstractAuth, Response
+from .auth import AbstractAuth, StaticTokenAuth
 from .client import RingPartnerClient
 from .const import (
     ALL_INCLUDES,
@@ -11,8 +11,10 @@ from .const import (
     DEFAULT_SCOPE,
     OAUTH_AUTHORIZE_URL,
     OAUTH_TOKEN_URL,
+    RECORDING_NOT_READY_DELAYS,
     SIGNATURE_HEADER,
     DeviceInclude,
+    DeviceKind,
     HistoryEventType,
     ImageFormat,
     IntegrationStatus,
@@ -48,6 +50,7 @@ from .exceptions import (
     RingPartnerWebhookError,
 )
 from .linking import check_link_time, compute_nonce, find_nonce_account, nonce_matches
+from .media import Resolution
 from .models import (
     AppIntegration,
     AudioCapability,
@@ -59,7 +62,6 @@ from .models import (
     Location,
     MediaClip,
     MediaImage,
-    Subscription,
     TokenResponse,
     User,
     Vertex,
@@ -67,10 +69,20 @@ from .models import (
     WebhookEvent,
     WhepSession,
     Zone,
+    derive_kind,
 )
-from .oauth import exchange_code, refresh_access_token
+from .oauth import LinkedAccount, exchange_code, exchange_code_for_account
 from .ratelimit import RateLimiter, get_rate_limiter
+from .transport import Response, Transport
 from .webhook import compute_signature, parse_webhook, verify_signature
+from .webrtc import (
+    IceCandidate,
+    candidate_line,
+    count_candidates,
+    force_recvonly,
+    merge_candidates,
+    offer_is_complete,
+)
 
 __all__ = [
     "ALL_INCLUDES",
@@ -81,6 +93,7 @@ __all__ = [
     "DEFAULT_SCOPE",
     "OAUTH_AUTHORIZE_URL",
     "OAUTH_TOKEN_URL",
+    "RECORDING_NOT_READY_DELAYS",
     "SIGNATURE_HEADER",
     "AbstractAuth",
     "AppIntegration",
@@ -89,17 +102,21 @@ __all__ = [
     "DeviceCapabilities",
     "DeviceConfigurations",
     "DeviceInclude",
+    "DeviceKind",
     "DeviceStatus",
     "HistoryEvent",
     "HistoryEventType",
+    "IceCandidate",
     "ImageFormat",
     "IntegrationStatus",
+    "LinkedAccount",
     "Location",
     "MediaClip",
     "MediaImage",
     "MediaOrigin",
     "MotionSubtype",
     "RateLimiter",
+    "Resolution",
     "Response",
     "RingPartnerAuthenticationError",
     "RingPartnerBadRequestError",
@@ -124,9 +141,10 @@ __all__ = [
     "RingPartnerTimeoutError",
     "RingPartnerUnavailableError",
     "RingPartnerWebhookError",
-    "Subscription",
+    "StaticTokenAuth",
     "SubscriptionType",
     "TokenResponse",
+    "Transport",
     "User",
     "Vertex",
     "VideoCapability",
@@ -135,15 +153,21 @@ __all__ = [
     "WebhookEventType",
     "WhepSession",
     "Zone",
+    "candidate_line",
     "check_link_time",
     "compute_nonce",
     "compute_signature",
+    "count_candidates",
+    "derive_kind",
     "exchange_code",
+    "exchange_code_for_account",
     "find_nonce_account",
+    "force_recvonly",
     "get_rate_limiter",
+    "merge_candidates",
     "nonce_matches",
+    "offer_is_complete",
     "parse_retry_after",
     "parse_webhook",
-    "refresh_access_token",
     "verify_signature",
 ]

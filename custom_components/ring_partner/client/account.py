@@ -1,19 +1,11 @@
-"""Models for users, app integrations, tokens and partner subscriptions."""
+"""Models for users, app integrations and tokens."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Self
 
-from ._json import (
-    JsonObject,
-    as_object,
-    iso_to_datetime,
-    opt_int,
-    opt_str,
-    relationship_ids,
-    require_str,
-)
-from .const import IntegrationStatus, SubscriptionType
+from ._json import JsonObject, as_object, iso_to_datetime, opt_int, opt_str, require_str
+from .const import IntegrationStatus
 from .exceptions import RingPartnerParseError
 
 
@@ -108,30 +100,3 @@ class TokenResponse:
         if self.scope is not None:
             result["scope"] = self.scope
         return result
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Subscription:
-    """A partner app subscription (`GET /v1/accounts/me/subscriptions`, §7)."""
-
-    id: str
-    sub_type: SubscriptionType
-    active: bool
-    plan_id: str | None = None
-    expires_at: datetime | None = None
-    created_at: datetime | None = None
-    device_ids: tuple[str, ...] = ()
-
-    @classmethod
-    def from_resource(cls, resource: JsonObject) -> Self:
-        """Build from one `subscriptions` resource object."""
-        attributes = as_object(resource.get("attributes"))
-        return cls(
-            id=require_str(resource, "id", "subscription"),
-            sub_type=SubscriptionType(opt_str(attributes.get("sub_type")) or "unknown"),
-            active=opt_str(attributes.get("status")) == "active",
-            plan_id=opt_str(attributes.get("plan_id")),
-            expires_at=iso_to_datetime(attributes.get("expires_at")),
-            created_at=iso_to_datetime(attributes.get("created_at")),
-            device_ids=relationship_ids(resource, "devices"),
-        )

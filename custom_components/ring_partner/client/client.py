@@ -7,14 +7,13 @@ from urllib.parse import quote
 from yarl import URL
 
 from ._json import JsonObject, as_list, as_object, opt_str
-from .account import AppIntegration, Subscription, User
+from .account import AppIntegration, User
 from .auth import AbstractAuth
 from .const import (
     ALL_INCLUDES,
     APP_INTEGRATIONS_PATH,
     DEVICES_PATH,
     HISTORY_PATH,
-    SUBSCRIPTIONS_PATH,
     USERS_ME_PATH,
     DeviceInclude,
     IntegrationStatus,
@@ -23,14 +22,7 @@ from .const import (
 from .events import HistoryEvent
 from .exceptions import RingPartnerParseError
 from .media_api import MediaApi
-from .models import (
-    Device,
-    DeviceCapabilities,
-    DeviceConfigurations,
-    DeviceStatus,
-    Location,
-    index_included,
-)
+from .models import Device, index_included
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -109,38 +101,6 @@ class RingPartnerClient(MediaApi):
         return Device.from_resource(
             as_object(document.get("data")), index_included(document)
         )
-
-    async def get_device_status(self, device_id: str) -> DeviceStatus:
-        """Return a device's status."""
-        return DeviceStatus.from_resource(await self._sub(device_id, "status"))
-
-    async def get_device_capabilities(self, device_id: str) -> DeviceCapabilities:
-        """Return a device's capabilities."""
-        return DeviceCapabilities.from_resource(
-            await self._sub(device_id, "capabilities")
-        )
-
-    async def get_device_location(self, device_id: str) -> Location:
-        """Return a device's coarse location."""
-        return Location.from_resource(await self._sub(device_id, "location"))
-
-    async def get_device_configurations(self, device_id: str) -> DeviceConfigurations:
-        """Return a device's (read-only) configurations."""
-        return DeviceConfigurations.from_resource(
-            await self._sub(device_id, "configurations")
-        )
-
-    async def _sub(self, device_id: str, name: str) -> JsonObject:
-        """Fetch `/v1/devices/{id}/{name}` and return its `data` resource."""
-        response = await self._auth.request("GET", device_path(device_id, f"/{name}"))
-        return as_object(response.json().get("data"))
-
-    async def get_subscriptions(self) -> list[Subscription]:
-        """Return the app's partner subscriptions for this user, following pages (§7)."""
-        return [
-            Subscription.from_resource(resource)
-            async for resource in self._paginate(SUBSCRIPTIONS_PATH, None, None)
-        ]
 
     async def history_events(
         self,

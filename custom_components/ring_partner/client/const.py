@@ -20,7 +20,6 @@ USERS_ME_PATH: Final = "/v1/users/me"
 APP_INTEGRATIONS_PATH: Final = "/v1/accounts/me/app-integrations"
 DEVICES_PATH: Final = "/v1/devices"
 HISTORY_PATH: Final = "/v1/history/devices/{device_id}/events"
-SUBSCRIPTIONS_PATH: Final = "/v1/accounts/me/subscriptions"
 
 
 def device_path(device_id: str, suffix: str = "") -> str:
@@ -36,6 +35,13 @@ DEFAULT_CLIP_MAX_BYTES: Final = 200 * 1024 * 1024
 # Cap for ordinary JSON:API responses, so a broken server cannot exhaust memory.
 DEFAULT_JSON_MAX_BYTES: Final = 20 * 1024 * 1024
 MAX_CLIP_DURATION: Final = timedelta(minutes=15)
+# image_options.resolution limits (docs/media.md#image-download).
+MAX_IMAGE_WIDTH: Final = 1920
+MAX_IMAGE_HEIGHT: Final = 1080
+# Ring answers 425 RECORDING_NOT_READY while an event's recording is still being processed
+# and gives no number for how long that takes (docs/ambiguities.md#media-latency): an event's
+# frame is retried with backoff for about 30 s in total.
+RECORDING_NOT_READY_DELAYS: Final[tuple[float, ...]] = (1.0, 2.0, 4.0, 8.0, 15.0)
 
 # Ring allows 100 requests/second per client id across all users of an app (§8.2).
 DEFAULT_RATE_LIMIT: Final = 100
@@ -128,6 +134,21 @@ class SubscriptionType(_UnknownFallbackEnum):
     UNKNOWN = "unknown"
 
 
+class DeviceKind(StrEnum):
+    """What a device is, derived from evidence: Ring has no type field (docs/ring-api.md#device-kinds)."""
+
+    DOORBELL = "doorbell"
+    CAMERA = "camera"
+    CHIME = "chime"
+    SENSOR = "sensor"
+    UNKNOWN = "unknown"
+
+    @property
+    def has_video(self) -> bool:
+        """Return True for kinds that stream and record video."""
+        return self in (DeviceKind.DOORBELL, DeviceKind.CAMERA)
+
+
 class ImageFormat(StrEnum):
     """Requested image format (`image_options.format`, §4.4)."""
 
@@ -153,7 +174,13 @@ class DeviceInclude(StrEnum):
 
 ALL_INCLUDES: Final[tuple[DeviceInclude, ...]] = tuple(DeviceInclude)
 
-# Capability keys that mark a sensor when non-null (§3.4, §3.7; Early Access, unverified).
+# Audio actions that mark chime playback; readings differ (docs/ambiguities.md#chime-playback).
+CHIME_PLAY_ACTIONS: Final = frozenset({"chime.play", "playback"})
+# Product image folders Ring uses for doorbells: Ring advises keeping an own mapping of device
+# kinds, and the product image is the only per-model hint it returns (docs/ring-api.md#device-kinds).
+DOORBELL_PRODUCT_MARKERS: Final = ("doorbell", "peephole")
+
+# Capability keys that mark a sensor when they carry content (Early Access, unverified).
 SENSOR_CAPABILITIES: Final = (
     "flood_detection",
     "freeze_detection",

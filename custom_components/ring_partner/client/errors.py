@@ -15,9 +15,11 @@ from .exceptions import (
     RingPartnerDeviceNotFoundError,
     RingPartnerError,
     RingPartnerForbiddenError,
+    RingPartnerInvalidGrantError,
     RingPartnerInvalidNonceError,
     RingPartnerMediaNotFoundError,
     RingPartnerNotFoundError,
+    RingPartnerOAuthError,
     RingPartnerRateLimitError,
     RingPartnerRecordingNotReadyError,
     RingPartnerResponseError,
@@ -59,14 +61,25 @@ def is_retryable(error: RingPartnerError) -> bool:
 
 
 def error_for(
-    status: int, body: bytes, headers: CIMultiDictProxy[str], path: str
+    status: int,
+    body: bytes,
+    headers: CIMultiDictProxy[str],
+    path: str,
+    *,
+    oauth: bool = False,
 ) -> RingPartnerResponseError:
-    """Map an error response to the exception tree (house-style §5)."""
-    error: JsonObject = {}
+    """Map an error response to the exception tree (docs/ring-api.md#errors).
+
+    `oauth` answers come from the token endpoint, whose errors are RFC 6749 bodies
+    (`error`, `error_description`) rather than JSON:API (docs/ambiguities.md#token-endpoint-errors).
+    """
     try:
         decoded: object = json.loads(body) if body else {}
     except UnicodeDecodeError, ValueError:
         decoded = {}
+    if oauth:
+        return _oauth_error_for(status, as_object(decoded), headers)
+    error: JsonObject = {}
     errors = as_object(decoded).get("errors")
     if isinstance(errors, list) and errors:
         error = as_object(errors[0])
@@ -122,3 +135,33 @@ def error_for(
     elif status >= 500:
         cls = RingPartnerServerError
     return cls(msg, status=status, **kwargs)
+
+
+def _oauth_error_for(
+    status: int, body: JsonObject, headers: CIMultiDictProxy[str]
+) -> RingPartnerResponseError:
+    """Map a token endpoint failure: RFC 6749 error, rate limit or server failure."""
+    error = opt_str(body.get("error"))
+    description = opt_str(body.get("error_description"))
+    if error == "invalid_grant":
+        msg = f"Token request rejected: invalid_grant ({status})"
+        return RingPartnerInvalidGrantError(
+            msg, error=error, description=description, status=status
+        )
+    if error:
+        msg = f"Token request rejected: {error} ({status})"
+        return RingPartnerOAuthError(
+            msg, error=error, description=description, status=status
+        )
+    if status == 429:
+        return RingPartnerRateLimitError(
+            f"Token endpoint rate limited ({status})",
+            status=status,
+            retry_after=parse_retry_after(headers.get("Retry-After")),
+        )
+    if status >= 500:
+        return RingPartnerServerError(
+            f"Token endpoint failed ({status})", status=status
+        )
+    msg = f"Token request rejected ({status})"
+    return RingPartnerOAuthError(msg, error="unknown_error", status=status)

@@ -53,6 +53,36 @@ class HistoryEvent:
             ),
         )
 
+    def as_event(self, account_id: str | None) -> WebhookEvent | None:
+        """Return the event a webhook would have delivered, or None for other kinds.
+
+        History carries no motion subtype (docs/ring-api.md#event-history) and its ids differ
+        from webhook ids, so hosts match the two by device, kind and time.
+        """
+        event_type = _HISTORY_TO_WEBHOOK.get(self.event_type)
+        if event_type is None:
+            return None
+        return WebhookEvent(
+            version=None,
+            sent_at=None,
+            request_id=f"history:{self.id}",
+            account_id=account_id,
+            event_id=self.id,
+            event_type=event_type,
+            type_name=str(event_type),
+            source=self.device_id,
+            source_type="devices",
+            device_id=self.device_id,
+            timestamp=self.start,
+            device_ids=(self.device_id,),
+            from_history=True,
+        )
+
+
+_HISTORY_TO_WEBHOOK = {
+    HistoryEventType.MOTION: WebhookEventType.MOTION_DETECTED,
+    HistoryEventType.DING: WebhookEventType.BUTTON_PRESS,
+}
 
 _DEVICE_EVENT_TYPES = frozenset(
     {
@@ -89,6 +119,8 @@ class WebhookEvent:
     subscription_type: SubscriptionType | None = None
     plan_id: str | None = None
     expires_at: datetime | None = None
+    # True for an event recovered from the device's history rather than delivered by webhook.
+    from_history: bool = False
 
     @property
     def is_device_event(self) -> bool:

@@ -141,8 +141,8 @@ class RingPartnerMediaTooLargeError(RingPartnerResponseError):
     """A media download exceeded the configured size cap."""
 
 
-class RingPartnerOAuthError(RingPartnerError):
-    """The token endpoint answered with an RFC 6749 error."""
+class RingPartnerOAuthError(RingPartnerResponseError):
+    """The token endpoint refused the request (an RFC 6749 `error`, or a bare 4xx)."""
 
     def __init__(
         self,
@@ -153,10 +153,15 @@ class RingPartnerOAuthError(RingPartnerError):
         status: int | None = None,
     ) -> None:
         """Initialize with the RFC 6749 `error` and `error_description`."""
-        super().__init__(msg or f"OAuth error: {error}")
+        super().__init__(
+            msg or f"OAuth error: {error}",
+            status=status,
+            title=error,
+            code=error,
+            detail=description,
+        )
         self.error = error
         self.description = description
-        self.oauth_status = status
 
 
 class RingPartnerInvalidGrantError(
@@ -164,22 +169,4 @@ class RingPartnerInvalidGrantError(
 ):
     """The code or refresh token is invalid, expired or revoked: re-link needed."""
 
-    def __init__(
-        self,
-        msg: str = "",
-        *,
-        error: str = "invalid_grant",
-        description: str | None = None,
-        status: int | None = 400,
-    ) -> None:
-        """Initialize as both an OAuth error and an authentication error."""
-        message = msg or f"OAuth error: {error}"
-        Exception.__init__(self, message)
-        self.error = error
-        self.description = description
-        self.oauth_status = status
-        self.status = status if status is not None else 400
-        self.title = error
-        self.code = error
-        self.detail = description
-        self.request_id = None
+    default_status: ClassVar[int] = 400

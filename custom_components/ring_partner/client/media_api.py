@@ -6,25 +6,33 @@ with an SDP body and an absolute `Location`. Each has its own small path through
 `AbstractAuth.request()`.
 """
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 import logging
 
 from yarl import URL
 
 from ._json import datetime_to_ms, opt_int
-from .auth import AbstractAuth, Response
+from .auth import AbstractAuth
 from .const import (
     DEFAULT_CLIP_MAX_BYTES,
     DEFAULT_CLIP_TIMEOUT,
     DEFAULT_IMAGE_MAX_BYTES,
     MAX_CLIP_DURATION,
+    RECORDING_NOT_READY_DELAYS,
     ImageFormat,
     MediaOrigin,
     VideoCodec,
     device_path,
 )
-from .exceptions import RingPartnerNotFoundError, RingPartnerParseError
-from .media import MediaClip, MediaImage, WhepSession
+from .exceptions import (
+    RingPartnerNotFoundError,
+    RingPartnerParseError,
+    RingPartnerRecordingNotReadyError,
+)
+from .media import MediaClip, MediaImage, Resolution, WhepSession
+from .transport import Response
+from .webrtc import force_recvonly
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -90,6 +98,34 @@ class MediaApi:
             origin=MediaOrigin(media.headers.get("X-Media-Origin") or "unknown"),
             request_id=media.request_id or first.request_id,
         )
+
+    async def download_event_image(
+        self,
+        device_id: str,
+        at: datetime,
+        resolution: Resolution | None = None,
+        *,
+        not_ready_delays: Iterable[float] = RECORDING_NOT_READY_DELAYS,
+    ) -> MediaImage:
+        """Download the frame at an event's time, waiting out 425 RECORDING_NOT_READY.
+
+        Ring needs a few seconds after an event before its recording can be read
+        (docs/media.md#image-download); the waits use the transport's injected sleep.
+        """
+        resolution = resolution or Resolution()
+        remaining = iter(not_ready_delays)
+        while True:
+            try:
+                return await self.download_image(
+                    device_id, at=at, width=resolution.width, height=resolution.height
+                )
+            except RingPartnerRecordingNotReadyError:
+                if (delay := next(remaining, None)) is None:
+                    raise
+                _LOGGER.debug(
+                    "Recording of %s not ready yet; retrying in %s s", device_id, delay
+                )
+                await self._auth.sleep(delay)
 
     async def download_clip(
         self,
@@ -181,14 +217,18 @@ class MediaApi:
     async def create_whep_session(
         self, device_id: str, offer_sdp: str, *, component_id: int | None = None
     ) -> WhepSession:
-        """Open a WHEP live view with a complete (non-trickle) recvonly offer (§4.1)."""
+        """Open a WHEP live view with a complete (non-trickle) offer.
+
+        Ring accepts only `recvonly` media sections (docs/media.md#whep-live-view), so
+        every section is made `recvonly` here whatever the caller's offer says.
+        """
         response = await self._auth.request(
             "POST",
             device_path(device_id, "/media/streaming/whep/sessions"),
             params={"component_id": str(component_id)}
             if component_id is not None
             else None,
-            data=offer_sdp.encode(),
+            data=force_recvonly(offer_sdp).encode(),
             headers={"Content-Type": "application/sdp", "Accept": "application/sdp"},
         )
         location = response.headers.get("Location")

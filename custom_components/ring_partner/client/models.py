@@ -23,8 +23,13 @@ from ._json import (
     require_str,
     str_tuple,
 )
-from .account import AppIntegration, Subscription, TokenResponse, User
-from .const import SENSOR_CAPABILITIES
+from .account import AppIntegration, TokenResponse, User
+from .const import (
+    CHIME_PLAY_ACTIONS,
+    DOORBELL_PRODUCT_MARKERS,
+    SENSOR_CAPABILITIES,
+    DeviceKind,
+)
 from .events import HistoryEvent, WebhookEvent
 from .media import MediaClip, MediaImage, WhepSession
 
@@ -39,7 +44,6 @@ __all__ = [
     "Location",
     "MediaClip",
     "MediaImage",
-    "Subscription",
     "TokenResponse",
     "User",
     "Vertex",
@@ -53,6 +57,28 @@ __all__ = [
 def _time_value(value: object) -> datetime | None:
     """Parse a timestamp that Ring may send as ISO 8601 or epoch milliseconds."""
     return iso_to_datetime(value) or ms_to_datetime(value)
+
+
+def derive_kind(
+    capabilities: DeviceCapabilities | None, image_url: str | None
+) -> DeviceKind:
+    """Name what a device is from the capabilities it reports (and its product image).
+
+    Video means a camera, a doorbell when Ring's product image names one; chime audio
+    without video a chime; detection blocks a sensor (docs/ring-api.md#device-kinds).
+    """
+    if capabilities is None:
+        return DeviceKind.UNKNOWN
+    if capabilities.has_video:
+        product = (image_url or "").lower()
+        if any(marker in product for marker in DOORBELL_PRODUCT_MARKERS):
+            return DeviceKind.DOORBELL
+        return DeviceKind.CAMERA
+    if capabilities.is_chime:
+        return DeviceKind.CHIME
+    if capabilities.sensors:
+        return DeviceKind.SENSOR
+    return DeviceKind.UNKNOWN
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -123,6 +149,13 @@ class AudioCapability:
     customizable_slots: int | None = None
     supported_actions: tuple[str, ...] | None = None
 
+    @property
+    def can_play_chime(self) -> bool:
+        """Return True when the block carries chime slots or a chime playback action."""
+        return self.customizable_slots is not None or bool(
+            CHIME_PLAY_ACTIONS.intersection(self.supported_actions or ())
+        )
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class DeviceCapabilities:
@@ -144,11 +177,9 @@ class DeviceCapabilities:
 
     @property
     def is_chime(self) -> bool:
-        """Return True for chimes: customizable audio slots and no video (§3.7 heuristic)."""
+        """Return True for chimes: chime audio and no video (docs/ring-api.md#device-kinds)."""
         return (
-            self.audio is not None
-            and self.audio.customizable_slots is not None
-            and self.video is None
+            self.audio is not None and self.audio.can_play_chime and not self.has_video
         )
 
     @property
@@ -296,6 +327,12 @@ class Device:
     capabilities: DeviceCapabilities | None = None
     location: Location | None = None
     configurations: DeviceConfigurations | None = None
+    kind: DeviceKind = DeviceKind.UNKNOWN
+
+    @property
+    def has_video(self) -> bool:
+        """Return True for cameras and doorbells."""
+        return self.kind.has_video
 
     @classmethod
     def from_resource(
@@ -312,21 +349,23 @@ class Device:
             if ref is not None and included and ref in included:
                 related[rel] = included[ref]
         location_ref = relationship_ref(resource, "location")
+        capabilities = (
+            DeviceCapabilities.from_resource(related["capabilities"])
+            if "capabilities" in related
+            else None
+        )
+        image_url = opt_str(attributes.get("image_url"))
         return cls(
             id=device_id,
             name=opt_str(attributes.get("name")) or device_id,
-            image_url=opt_str(attributes.get("image_url")),
+            image_url=image_url,
             location_id=location_ref[1] if location_ref else None,
             status=(
                 DeviceStatus.from_resource(related["status"])
                 if "status" in related
                 else None
             ),
-            capabilities=(
-                DeviceCapabilities.from_resource(related["capabilities"])
-                if "capabilities" in related
-                else None
-            ),
+            capabilities=capabilities,
             location=(
                 Location.from_resource(related["location"])
                 if "location" in related
@@ -337,6 +376,7 @@ class Device:
                 if "configurations" in related
                 else None
             ),
+            kind=derive_kind(capabilities, image_url),
         )
 
 

@@ -1,41 +1,36 @@
-"""Token endpoint helpers: code exchange (optionally PKCE) and refresh (§1.2)."""
+"""Ring's token endpoint: the authorization-code grant, and a code's account (docs/linking.md).
 
-import asyncio
-from collections.abc import Mapping
-import json
-import logging
-import socket
+Token requests go through the same `Transport.request()` as API calls; their error answers are
+RFC 6749 bodies. They are never retried after a failure that may have reached Ring: a code is
+single-use, so a second attempt could only fail (429 is retried, since Ring rejected it
+unprocessed).
+"""
 
-import aiohttp
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
-from ._json import as_object, opt_str
-from .account import TokenResponse
-from .const import DEFAULT_REQUEST_TIMEOUT, OAUTH_TOKEN_URL
-from .exceptions import (
-    RingPartnerConnectionError,
-    RingPartnerInvalidGrantError,
-    RingPartnerOAuthError,
-    RingPartnerParseError,
-    RingPartnerServerError,
-    RingPartnerTimeoutError,
-)
+from .account import TokenResponse, User
+from .auth import StaticTokenAuth
+from .client import RingPartnerClient
+from .const import OAUTH_TOKEN_URL
+from .transport import Transport
 
-_LOGGER = logging.getLogger(__name__)
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 async def exchange_code(
-    session: aiohttp.ClientSession,
+    transport: Transport,
     *,
     token_url: str = OAUTH_TOKEN_URL,
     client_id: str,
     client_secret: str,
     code: str,
     code_verifier: str | None = None,
-    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    request_timeout: float | None = None,
 ) -> TokenResponse:
     """Exchange an authorization code (within 60 s of receipt) for tokens.
 
-    `code_verifier` is sent only for partner-initiated OAuth with PKCE (§1.3).
+    `code_verifier` is sent only for partner-initiated OAuth with PKCE.
     """
     form = {
         "grant_type": "authorization_code",
@@ -45,78 +40,53 @@ async def exchange_code(
     }
     if code_verifier is not None:
         form["code_verifier"] = code_verifier
-    return await _token_request(session, token_url, form, request_timeout)
+    response = await transport.request(
+        "POST",
+        token_url,
+        data=urlencode(form),
+        headers=_FORM,
+        authenticated=False,
+        oauth=True,
+        idempotent=False,
+        request_timeout=request_timeout,
+    )
+    return TokenResponse.from_json(response.json())
 
 
-async def refresh_access_token(
-    session: aiohttp.ClientSession,
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LinkedAccount:
+    """The tokens a code exchange produced and the Ring account they belong to."""
+
+    token: TokenResponse
+    user: User
+
+
+async def exchange_code_for_account(
+    transport: Transport,
     *,
     token_url: str = OAUTH_TOKEN_URL,
     client_id: str,
     client_secret: str,
-    refresh_token: str,
-    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
-) -> TokenResponse:
-    """Refresh tokens; Ring rotates the refresh token, so persist the new one."""
-    form = {
-        "grant_type": "refresh_token",
-        "client_id": client_id,
-        "client_secret": client_secret,
-        "refresh_token": refresh_token,
-    }
-    return await _token_request(session, token_url, form, request_timeout)
+    code: str,
+) -> LinkedAccount:
+    """Exchange a code and identify its account with `GET /v1/users/me`.
 
-
-async def _token_request(
-    session: aiohttp.ClientSession,
-    token_url: str,
-    form: Mapping[str, str],
-    request_timeout: float,
-) -> TokenResponse:
-    """POST a form to the token endpoint once and decode the answer.
-
-    Never retried: a code is single-use and a refresh token rotates, so a retry
-    after a lost answer could only fail or burn the new token.
+    Appstore linking needs the account id before the nonce can be matched
+    (docs/linking.md#appstore-linking-step-by-step).
     """
-    grant = form["grant_type"]
-    try:
-        async with (
-            asyncio.timeout(request_timeout),
-            session.post(token_url, data=dict(form), allow_redirects=False) as resp,
-        ):
-            status = resp.status
-            body = await resp.read()
-    except TimeoutError as err:
-        msg = f"Timeout during {grant} token request"
-        raise RingPartnerTimeoutError(msg) from err
-    except (aiohttp.ClientError, socket.gaierror) as err:
-        msg = f"Error during {grant} token request: {type(err).__name__}"
-        raise RingPartnerConnectionError(msg) from err
-    _LOGGER.debug("Token request (%s) -> %s", grant, status)
-    try:
-        decoded: object = json.loads(body) if body else {}
-    except UnicodeDecodeError, ValueError:
-        decoded = None
-    if status >= 400:
-        payload = as_object(decoded)
-        error = opt_str(payload.get("error"))
-        description = opt_str(payload.get("error_description"))
-        if error == "invalid_grant":
-            msg = f"Token request rejected: invalid_grant ({status})"
-            raise RingPartnerInvalidGrantError(
-                msg, description=description, status=status
-            )
-        if error:
-            msg = f"Token request rejected: {error} ({status})"
-            raise RingPartnerOAuthError(
-                msg, error=error, description=description, status=status
-            )
-        if status >= 500:
-            msg = f"Token endpoint failed ({status})"
-            raise RingPartnerServerError(msg, status=status)
-        msg = f"Token request rejected ({status})"
-        raise RingPartnerOAuthError(msg, error="unknown_error", status=status)
-    if not isinstance(decoded, dict):
-        msg = "Token endpoint answered with invalid JSON"
-        raise RingPartnerParseError(msg)
-    return TokenResponse.from_json(as_object(decoded))
+    token = await exchange_code(
+        transport,
+        token_url=token_url,
+        client_id=client_id,
+        client_secret=client_secret,
+        code=code,
+    )
+    client = RingPartnerClient(
+        StaticTokenAuth(
+            transport.websession,
+            str(transport.api_base),
+            token=token.access_token,
+            rate_limiter=transport.rate_limiter,
+        )
+    )
+    return LinkedAccount(token=token, user=await client.get_user())

@@ -1,19 +1,25 @@
-"""Turn a trickling browser's WebRTC offer into the complete offer Ring's WHEP takes.
+"""Prepare WebRTC offers for Ring's WHEP endpoint: pure functions on SDP text.
 
 Ring's WHEP endpoint wants one complete offer: every m-line `recvonly`, every ICE candidate
-inside, no trickle afterwards (ring-partner-api.md §4.1). Home Assistant's frontend sends its
-offer before gathering and trickles candidates afterwards, so the camera collects them for a
-short window (`CandidateCollector`) and merges them into the offer (`merge_candidates`).
-Nothing here touches Home Assistant; SDP bodies are never logged.
+inside, no trickle afterwards (docs/media.md#whep-live-view). A browser sends its offer before
+gathering and trickles candidates afterwards, so a host collects them for a short window and
+merges them into the offer (`merge_candidates`). SDP bodies are never logged.
 """
 
-import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 import re
 from typing import Final
 
-from webrtc_models import RTCIceCandidateInit
+
+@dataclass(frozen=True, slots=True)
+class IceCandidate:
+    """A trickled ICE candidate: its `candidate:` text and the media section it belongs to."""
+
+    candidate: str
+    sdp_mid: str | None = None
+    sdp_m_line_index: int | None = None
+
 
 _DIRECTIONS: Final = frozenset({"a=sendrecv", "a=sendonly", "a=recvonly", "a=inactive"})
 _RECVONLY: Final = "a=recvonly"
@@ -76,7 +82,7 @@ def _is_rejected(section: list[str]) -> bool:
 def force_recvonly(offer_sdp: str) -> str:
     """Return the offer with every media section (and the session level) `recvonly`.
 
-    Ring rejects `sendrecv`/`sendonly` m-lines ("Incompatible send direction", §4.1); a
+    Ring rejects `sendrecv`/`sendonly` m-lines ("Incompatible send direction"); a
     section without a direction attribute defaults to `sendrecv` (RFC 8866), so it gets one.
     """
     sdp = _Sdp.parse(offer_sdp)
@@ -124,7 +130,7 @@ def offer_is_complete(offer_sdp: str) -> bool:
     return True
 
 
-def candidate_section(offer_sdp: str, candidate: RTCIceCandidateInit) -> int | None:
+def candidate_section(offer_sdp: str, candidate: IceCandidate) -> int | None:
     """Return the media section a trickled candidate belongs to, or None if none fits.
 
     `sdpMid` names the section by its `a=mid`; `sdpMLineIndex` by position. Browsers send
@@ -133,7 +139,7 @@ def candidate_section(offer_sdp: str, candidate: RTCIceCandidateInit) -> int | N
     return _section_for(_Sdp.parse(offer_sdp), candidate)
 
 
-def _section_for(sdp: _Sdp, candidate: RTCIceCandidateInit) -> int | None:
+def _section_for(sdp: _Sdp, candidate: IceCandidate) -> int | None:
     """Find a candidate's section in a parsed SDP."""
     if candidate.sdp_mid is not None:
         for number in range(len(sdp.sections)):
@@ -145,7 +151,7 @@ def _section_for(sdp: _Sdp, candidate: RTCIceCandidateInit) -> int | None:
     return index if 0 <= index < len(sdp.sections) else None
 
 
-def candidate_line(candidate: RTCIceCandidateInit) -> str | None:
+def candidate_line(candidate: IceCandidate) -> str | None:
     """Return the `a=candidate:` line for a trickled candidate; None for end-of-candidates."""
     value = candidate.candidate.strip().removeprefix("a=")
     if not value:
@@ -155,7 +161,7 @@ def candidate_line(candidate: RTCIceCandidateInit) -> str | None:
     return f"a={value}"
 
 
-def merge_candidates(offer_sdp: str, candidates: Iterable[RTCIceCandidateInit]) -> str:
+def merge_candidates(offer_sdp: str, candidates: Iterable[IceCandidate]) -> str:
     """Put trickled candidates into their sections and mark gathering as finished.
 
     Each candidate goes under the m-section its `sdpMid`/`sdpMLineIndex` names (unknown
@@ -187,67 +193,3 @@ def count_candidates(sdp_text: str) -> int:
     return sum(
         line.startswith(_CANDIDATE_PREFIX) for line in _LINE_SPLIT.split(sdp_text)
     )
-
-
-class CandidateCollector:
-    """Collect one session's trickled candidates until a quiet gap or a hard cap.
-
-    Before the first candidate, an offer without any candidates waits up to the cap: such
-    an offer can never connect, and the first candidate needs a round trip (offer, session
-    id back to the browser, candidate to Home Assistant). After that, a quiet gap with no
-    new candidate ends the window: browsers report host candidates within milliseconds and
-    STUN candidates shortly after.
-    """
-
-    def __init__(self, *, quiet: float, cap: float, have_candidates: bool) -> None:
-        """Initialize with the quiet gap and hard cap in seconds."""
-        self._quiet = quiet
-        self._cap = cap
-        self._have_candidates = have_candidates
-        self._candidates: list[RTCIceCandidateInit] = []
-        self._changed = asyncio.Event()
-        self._open = True
-        self.aborted = False
-
-    @property
-    def is_open(self) -> bool:
-        """Return True while candidates are still accepted."""
-        return self._open
-
-    def add(self, candidate: RTCIceCandidateInit) -> bool:
-        """Accept a candidate while the window is open; return False when it is too late."""
-        if not self._open:
-            return False
-        if candidate_line(candidate) is not None:
-            self._candidates.append(candidate)
-            self._have_candidates = True
-            self._changed.set()
-        return True
-
-    def abort(self) -> None:
-        """Stop collecting now: the session was closed before the offer went out."""
-        self.aborted = True
-        self._open = False
-        self._changed.set()
-
-    async def collect(self) -> list[RTCIceCandidateInit]:
-        """Wait for the window to close and return the candidates received in it."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._cap
-        try:
-            while self._open:
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    break
-                wait = (
-                    min(self._quiet, remaining) if self._have_candidates else remaining
-                )
-                self._changed.clear()
-                try:
-                    async with asyncio.timeout(wait):
-                        await self._changed.wait()
-                except TimeoutError:
-                    break
-        finally:
-            self._open = False
-        return list(self._candidates)

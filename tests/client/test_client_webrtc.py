@@ -1,14 +1,10 @@
-"""Tests for the SDP helpers and the candidate gathering window."""
-
-import asyncio
+"""Tests for the WHEP offer helpers: pure functions on SDP text."""
 
 import pytest
-from webrtc_models import RTCIceCandidateInit
 
-from custom_components.ring_partner.webrtc import (
-    CandidateCollector,
+from custom_components.ring_partner.client import (
+    IceCandidate,
     candidate_line,
-    candidate_section,
     count_candidates,
     force_recvonly,
     merge_candidates,
@@ -89,11 +85,11 @@ def test_merge_candidates_by_mid_and_index() -> None:
     merged = merge_candidates(
         BROWSER_OFFER,
         [
-            RTCIceCandidateInit(HOST, sdp_mid="1", sdp_m_line_index=0),
-            RTCIceCandidateInit(SRFLX, sdp_m_line_index=0),
-            RTCIceCandidateInit(HOST, sdp_mid="1"),  # duplicate
-            RTCIceCandidateInit(HOST, sdp_mid="9"),  # unknown section
-            RTCIceCandidateInit("", sdp_mid="1"),  # end-of-candidates
+            IceCandidate(HOST, sdp_mid="1", sdp_m_line_index=0),
+            IceCandidate(SRFLX, sdp_m_line_index=0),
+            IceCandidate(HOST, sdp_mid="1"),  # duplicate
+            IceCandidate(HOST, sdp_mid="9"),  # unknown section
+            IceCandidate("", sdp_mid="1"),  # end-of-candidates
         ],
     )
     audio, video = _sections(merged)
@@ -108,7 +104,7 @@ def test_merge_candidates_by_mid_and_index() -> None:
 def test_merge_keeps_existing_end_of_candidates_last() -> None:
     """New candidates go before an existing end-of-candidates line."""
     offer = BROWSER_OFFER + "a=end-of-candidates\r\n"
-    merged = merge_candidates(offer, [RTCIceCandidateInit(HOST, sdp_mid="1")])
+    merged = merge_candidates(offer, [IceCandidate(HOST, sdp_mid="1")])
     video = _sections(merged)[1]
     assert video[-2:] == [f"a={HOST}", "a=end-of-candidates"]
 
@@ -116,7 +112,7 @@ def test_merge_keeps_existing_end_of_candidates_last() -> None:
 def test_merge_skips_rejected_sections() -> None:
     """A port-0 section gets no end-of-candidates."""
     offer = BROWSER_OFFER.replace("m=audio 9", "m=audio 0")
-    merged = merge_candidates(offer, [RTCIceCandidateInit(HOST, sdp_mid="1")])
+    merged = merge_candidates(offer, [IceCandidate(HOST, sdp_mid="1")])
     audio, video = _sections(merged)
     assert "a=end-of-candidates" not in audio
     assert video[-1] == "a=end-of-candidates"
@@ -139,86 +135,24 @@ def test_offer_is_complete() -> None:
 
 def test_candidate_helpers() -> None:
     """Lines are normalised; sections are resolved or None."""
-    assert candidate_line(RTCIceCandidateInit(HOST)) == f"a={HOST}"
-    assert candidate_line(RTCIceCandidateInit("a=" + HOST)) == f"a={HOST}"
-    assert candidate_line(RTCIceCandidateInit(HOST.removeprefix("candidate:"))) == (
+    assert candidate_line(IceCandidate(HOST)) == f"a={HOST}"
+    assert candidate_line(IceCandidate("a=" + HOST)) == f"a={HOST}"
+    assert candidate_line(IceCandidate(HOST.removeprefix("candidate:"))) == (
         f"a={HOST}"
     )
-    assert candidate_line(RTCIceCandidateInit("")) is None
-    assert candidate_section(BROWSER_OFFER, RTCIceCandidateInit(HOST, sdp_mid="1")) == 1
-    assert (
-        candidate_section(BROWSER_OFFER, RTCIceCandidateInit(HOST, sdp_m_line_index=5))
-        is None
-    )
-    assert (
-        candidate_section(BROWSER_OFFER, RTCIceCandidateInit(HOST, sdp_mid="x")) is None
-    )
-    assert (
-        candidate_section(
-            BROWSER_OFFER, RTCIceCandidateInit(HOST, sdp_mid="x", sdp_m_line_index=1)
-        )
-        == 1
-    )
-
-
-async def test_collector_quiet_gap() -> None:
-    """The window ends a quiet gap after the last candidate."""
-    collector = CandidateCollector(quiet=0.05, cap=2.0, have_candidates=False)
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    task = asyncio.create_task(collector.collect())
-
-    async def trickle() -> None:
-        for _ in range(3):
-            await asyncio.sleep(0.02)
-            assert collector.add(RTCIceCandidateInit(HOST, sdp_mid="1"))
-
-    await trickle()
-    result = await task
-    elapsed = loop.time() - started
-    assert len(result) == 3
-    assert 0.1 <= elapsed < 0.5
-    assert not collector.is_open
-    assert not collector.add(RTCIceCandidateInit(SRFLX, sdp_mid="1"))
-
-
-async def test_collector_hard_cap() -> None:
-    """A steady trickle cannot hold the offer past the cap."""
-    collector = CandidateCollector(quiet=0.05, cap=0.2, have_candidates=True)
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    task = asyncio.create_task(collector.collect())
-    while not task.done():
-        collector.add(RTCIceCandidateInit(HOST, sdp_mid="1"))
-        await asyncio.sleep(0.01)
-    assert loop.time() - started < 0.35
-    assert task.result()
-
-
-async def test_collector_waits_for_first_candidate_up_to_cap() -> None:
-    """Without any candidate yet, the quiet gap does not apply; the cap does."""
-    collector = CandidateCollector(quiet=0.01, cap=0.1, have_candidates=False)
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    assert await collector.collect() == []
-    assert loop.time() - started >= 0.09
-
-
-async def test_collector_end_of_candidates_is_not_collected() -> None:
-    """An empty candidate neither counts nor restarts the gap."""
-    collector = CandidateCollector(quiet=0.01, cap=0.05, have_candidates=True)
-    assert collector.add(RTCIceCandidateInit("", sdp_mid="1"))
-    assert await collector.collect() == []
-
-
-async def test_collector_abort() -> None:
-    """Aborting ends the window at once."""
-    collector = CandidateCollector(quiet=1.0, cap=5.0, have_candidates=False)
-    task = asyncio.create_task(collector.collect())
-    await asyncio.sleep(0)
-    collector.abort()
-    assert await asyncio.wait_for(task, 1) == []
-    assert collector.aborted
+    assert candidate_line(IceCandidate("")) is None
+    video_mid = IceCandidate(HOST, sdp_mid="1")
+    unknown_index = IceCandidate(SRFLX, sdp_m_line_index=5)
+    unknown_mid = IceCandidate(SRFLX, sdp_mid="x")
+    mid_wins_then_index = IceCandidate(SRFLX, sdp_mid="x", sdp_m_line_index=1)
+    audio, video = _sections(merge_candidates(BROWSER_OFFER, [video_mid]))
+    assert f"a={HOST}" in video
+    assert f"a={HOST}" not in audio
+    for dropped in (unknown_index, unknown_mid):
+        merged = merge_candidates(BROWSER_OFFER, [dropped])
+        assert count_candidates(merged) == 0
+    audio, video = _sections(merge_candidates(BROWSER_OFFER, [mid_wins_then_index]))
+    assert f"a={SRFLX}" in video
 
 
 @pytest.mark.parametrize("eol", ["\r\n", "\n"])

@@ -213,9 +213,10 @@ async def bench_webrtc(sim: _Sim, runs: int, rtt: float) -> dict[str, float]:
             data={device.id: device}, client=sim.client, config_entry=None, hass=hass
         )
         camera = _BenchCamera(
-            cast("Any", coordinator),
-            device.id,
-            cast("CameraSnapshots", SimpleNamespace(image=None)),
+            coordinator=cast("Any", coordinator),
+            device_id=device.id,
+            description=camera_module.CAMERA,
+            snapshots=cast("CameraSnapshots", SimpleNamespace(image=None)),
         )
         camera.hass = hass
         camera.entity_id = "camera.bench"

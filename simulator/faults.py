@@ -3,7 +3,8 @@
 A fault matches requests whose path matches `path` (a regular expression, `re.search`) and,
 if given, whose method equals `method`. It can add `latency_ms` (real milliseconds), then
 either drop the connection (`drop`) or answer `status` (JSON:API error, with `Retry-After`
-when `retry_after` is set). `count` limits how many requests it affects (default unlimited).
+when `retry_after` is set, and the error's `title`, `code` and `detail` when given, so a
+test can play any documented error answer). `count` limits how many requests it affects (default unlimited).
 Control paths (`/_sim/`) are never affected.
 """
 
@@ -24,6 +25,9 @@ class Fault:
     drop: bool
     count: int | None
     retry_after: int | None
+    title: str | None = None
+    code: str | None = None
+    detail: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON view of the fault."""
@@ -36,6 +40,9 @@ class Fault:
             "drop": self.drop,
             "count": self.count,
             "retry_after": self.retry_after,
+            "title": self.title,
+            "code": self.code,
+            "detail": self.detail,
         }
 
 
@@ -68,6 +75,11 @@ class FaultTable:
         method = raw.get("method")
         if method is not None and not isinstance(method, str):
             raise ValueError("method must be a string")
+        texts = {key: raw.get(key) for key in ("title", "code", "detail")}
+        if any(
+            value is not None and not isinstance(value, str) for value in texts.values()
+        ):
+            raise ValueError("title, code and detail must be strings")
         fault = Fault(
             id=self._next_id,
             path=pattern,
@@ -77,6 +89,9 @@ class FaultTable:
             drop=drop,
             count=_optional_int(raw, "count"),
             retry_after=_optional_int(raw, "retry_after"),
+            title=texts["title"],
+            code=texts["code"],
+            detail=texts["detail"],
         )
         self._next_id += 1
         self.faults.append(fault)

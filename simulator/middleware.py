@@ -81,20 +81,24 @@ async def fault_middleware(
     headers = (
         {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
     )
-    code = MEDIA_FAULT_CODES.get(fault.status)
+    code = fault.code or MEDIA_FAULT_CODES.get(fault.status)
     if code is not None and request.path.endswith(MEDIA_DOWNLOAD_SUFFIXES):
         state = get_state(request)
         request_id = state.ids.uuid()
         return media_error(
             fault.status,
             code,
-            "Injected fault",
+            fault.detail or "Injected fault",
             request_id=request_id,
             timestamp=iso_seconds(state.now_ms()),
             headers=headers | {"X-Request-ID": request_id},
         ).response()
     return JsonApiError(
-        fault.status, detail="Injected fault", headers=headers
+        fault.status,
+        fault.title,
+        fault.detail or "Injected fault",
+        code=fault.code,
+        headers=headers,
     ).response()
 
 

@@ -1,9 +1,7 @@
 """Tests for the camera: WebRTC over the simulator's WHEP, errors, teardown, stills."""
 
-import asyncio
 from collections.abc import AsyncGenerator
 from datetime import timedelta
-import time
 from typing import Any
 from unittest.mock import patch
 
@@ -21,17 +19,9 @@ from custom_components.ring_partner.camera import RingPartnerCamera, live_view_c
 from custom_components.ring_partner.client import (
     Device,
     DeviceCapabilities,
-    RingPartnerAuthenticationError,
-    RingPartnerBadRequestError,
-    RingPartnerDeviceNotFoundError,
-    RingPartnerForbiddenError,
-    RingPartnerRateLimitError,
-    RingPartnerServerError,
-    RingPartnerUnavailableError,
     VideoCapability,
-    WhepSession,
+    count_candidates,
 )
-from custom_components.ring_partner.webrtc import count_candidates
 from homeassistant.components.camera import CameraState
 from homeassistant.components.camera.const import DATA_COMPONENT
 from homeassistant.core import HomeAssistant
@@ -147,16 +137,15 @@ async def test_sendrecv_offer_made_recvonly_and_sent_at_once(
     assert "a=sendrecv" in offer
     assert "a=end-of-candidates" in offer
     ws = await hass_ws_client(hass)
-    # A gathering window would take ten seconds here; a complete offer skips it.
-    with (
-        patch.object(camera_module, "CANDIDATE_QUIET_GAP", 10.0),
-        patch.object(camera_module, "CANDIDATE_GATHER_CAP", 10.0),
+    # A complete offer skips the gathering window: gathering would fail the offer here.
+    with patch.object(
+        camera_module,
+        "CandidateCollector",
+        side_effect=AssertionError("a complete offer must not be gathered"),
     ):
-        started = time.monotonic()
         subscription, _ = await start_offer(ws, FRONT_DOOR, offer)
         answer = await next_event(ws, subscription)
     assert answer["type"] == "answer", answer
-    assert time.monotonic() - started < 5
     (session,) = await whep_sessions(sim_control)
     assert "a=sendrecv" not in session["offer_sdp"]
     assert "a=recvonly" in session["offer_sdp"]
@@ -184,37 +173,58 @@ async def test_offline_device(
     assert live_views(hass, GARAGE) == {}
 
 
+WHEP_POST = {"path": r"/media/streaming/whep/sessions$", "method": "POST"}
+
+
 @pytest.mark.parametrize(
-    ("error", "message"),
+    ("fault", "key", "message"),
     [
-        (RingPartnerUnavailableError(status=503), "The Ring device is offline"),
         (
-            RingPartnerForbiddenError(status=403),
-            "Ring does not allow this app to open a live view of this device",
+            {
+                "status": 503,
+                "title": "Device Unavailable",
+                "detail": "Device is offline",
+            },
+            "device_offline",
+            "The Ring device is offline",
         ),
         (
-            RingPartnerDeviceNotFoundError(status=404),
+            {"status": 503, "code": "SERVER_BUSY"},
+            "ring_busy",
+            "Ring is busy right now; try again shortly",
+        ),
+        (
+            {"status": 403, "title": "Forbidden"},
+            "forbidden",
+            "Ring does not allow this app to do that for this device",
+        ),
+        (
+            {"status": 404, "title": "Not Found"},
+            "device_not_found",
             "Ring no longer shares this device with the app",
         ),
         (
-            RingPartnerRateLimitError(retry_after=3),
+            # Longer than the client waits inside one request: it gives up at once.
+            {"status": 429, "retry_after": 60},
+            "rate_limited",
             (
                 "Ring is rate limiting requests from this app. Home Assistant will"
                 " retry shortly"
             ),
         ),
         (
-            RingPartnerBadRequestError(
-                status=400, detail="Incompatible send direction"
-            ),
-            "Ring rejected the live view request: Incompatible send direction",
+            {"status": 400, "detail": "Incompatible send direction"},
+            "request_rejected",
+            "Ring rejected the request: Incompatible send direction",
         ),
         (
-            RingPartnerServerError(status=500),
-            "Could not communicate with Ring: Ring API error 500",
+            {"status": 500, "detail": "Internal Server Error"},
+            "communication_error",
+            "Could not communicate with Ring: Internal Server Error",
         ),
         (
-            RingPartnerAuthenticationError(status=401),
+            {"status": 401, "title": "Invalid Client"},
+            "authentication_error",
             "Ring did not accept the stored credentials. Link the Ring account again",
         ),
     ],
@@ -223,26 +233,29 @@ async def test_offer_errors(
     hass: HomeAssistant,
     hass_ws_client: WebSocketGenerator,
     init_integration: MockConfigEntry,
+    sim_control: SimControl,
     peers: list[RTCPeerConnection],
     *,
-    error: Exception,
+    fault: dict[str, Any],
+    key: str,
     message: str,
 ) -> None:
-    """Each WHEP failure reaches the frontend as a translated message.
+    """Each WHEP failure Ring answers reaches the frontend as a translated message.
 
-    A rejected token also schedules a reload, which leads to reauthentication.
+    A rejected token (still rejected after the forced refresh) also schedules a reload,
+    which leads to reauthentication.
     """
     _, offer = await complete_offer(peers)
-    client = init_integration.runtime_data.client
+    await sim_control.fault(**WHEP_POST, **fault)
     ws = await hass_ws_client(hass)
-    with (
-        patch.object(client, "create_whep_session", side_effect=error),
-        patch.object(hass.config_entries, "async_schedule_reload") as reload,
-    ):
+    with patch.object(
+        hass.config_entries, "async_schedule_reload", autospec=True
+    ) as reload:
         subscription, _ = await start_offer(ws, FRONT_DOOR, offer)
         event = await next_event(ws, subscription)
     assert event == {"type": "error", "code": "webrtc_offer_failed", "message": message}
-    if isinstance(error, RingPartnerAuthenticationError):
+    assert await whep_sessions(sim_control) == []
+    if key == "authentication_error":
         reload.assert_called_once_with(init_integration.entry_id)
     else:
         reload.assert_not_called()
@@ -267,53 +280,36 @@ async def test_close_while_gathering_sends_nothing(
 async def test_close_while_ring_answers(
     hass: HomeAssistant,
     hass_ws_client: WebSocketGenerator,
-    init_integration: MockConfigEntry,
     sim_control: SimControl,
     peers: list[RTCPeerConnection],
 ) -> None:
     """Closed while the WHEP POST is in flight: the session Ring opens is DELETEd."""
     _, offer = await complete_offer(peers)
-    client = init_integration.runtime_data.client
-    create = client.create_whep_session
-    posted, release = asyncio.Event(), asyncio.Event()
-
-    async def _slow_create(*args: Any, **kwargs: Any) -> WhepSession:
-        posted.set()
-        await release.wait()
-        session: WhepSession = await create(*args, **kwargs)
-        return session
-
+    await sim_control.fault(**WHEP_POST, latency_ms=500, count=1)
     ws = await hass_ws_client(hass)
-    with patch.object(client, "create_whep_session", _slow_create):
-        subscription, _ = await start_offer(ws, FRONT_DOOR, offer)
-        await posted.wait()
-        await unsubscribe(ws, subscription)
-        release.set()
-        await hass.async_block_till_done(wait_background_tasks=True)
+    subscription, _ = await start_offer(ws, FRONT_DOOR, offer)
+    await unsubscribe(ws, subscription)
+    await hass.async_block_till_done(wait_background_tasks=True)
     await assert_session_closed(hass, sim_control, FRONT_DOOR)
 
 
 async def test_failed_delete_is_not_an_error(
     hass: HomeAssistant,
     hass_ws_client: WebSocketGenerator,
-    init_integration: MockConfigEntry,
+    sim_control: SimControl,
     peers: list[RTCPeerConnection],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A DELETE that fails is only logged: Ring ends the session at its cap anyway."""
+    """A DELETE Ring refuses is only logged: Ring ends the session at its cap anyway."""
     _, offer = await complete_offer(peers)
-    client = init_integration.runtime_data.client
     ws = await hass_ws_client(hass)
     subscription, _ = await start_offer(ws, FRONT_DOOR, offer)
     assert (await next_event(ws, subscription))["type"] == "answer"
-    with patch.object(
-        client,
-        "delete_whep_session",
-        side_effect=RingPartnerServerError(status=500),
-    ):
-        await unsubscribe(ws, subscription)
-        await hass.async_block_till_done()
+    await sim_control.fault(path=r"/whep/sessions/", method="DELETE", status=400)
+    await unsubscribe(ws, subscription)
+    await hass.async_block_till_done()
     assert "Could not close a live view" in caplog.text
+    assert live_views(hass, FRONT_DOOR) == {}
 
 
 async def test_unload_closes_open_sessions(

@@ -8,7 +8,7 @@ from aiortc.mediastreams import MediaStreamTrack
 import pytest
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
-from custom_components.ring_partner.webrtc import count_candidates
+from custom_components.ring_partner.client import count_candidates
 from homeassistant.core import HomeAssistant
 
 from .camera_helpers import (

@@ -94,7 +94,7 @@ async def test_polls_every_minute_until_webhooks_arrive(
     """No webhook yet: poll every minute; once webhooks flow, the configured pace."""
     runtime = init_integration.runtime_data
     assert runtime.coordinator.update_interval == FALLBACK_SCAN_INTERVAL
-    runtime.health.record("motion_detected")
+    runtime.push.health.record("motion_detected")
     await runtime.coordinator.async_refresh()
     assert runtime.coordinator.update_interval == DEFAULT_SCAN_INTERVAL
 

@@ -3,7 +3,6 @@
 from datetime import timedelta
 import time
 from typing import Any
-from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
@@ -12,11 +11,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.ring_partner.client import (
-    RingPartnerRateLimitError,
-    RingPartnerServerError,
-)
-from custom_components.ring_partner.fallback import FALLBACK_POLL_INTERVAL
+from custom_components.ring_partner.push.history import FALLBACK_POLL_INTERVAL
 from homeassistant.const import STATE_ON, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from simulator import SimulatorConfig
@@ -75,7 +70,7 @@ async def test_fallback_fires_while_webhooks_are_off_and_stops_when_they_resume(
     assert state.attributes["event_type"] == "ring"
     assert state.attributes["event_id"] == ding["event_id"]
     assert state_of(hass, "binary_sensor.front_door_ringing").state == STATE_ON
-    health = init_integration.runtime_data.health
+    health = init_integration.runtime_data.push.health
     assert health.history_events == 1
     # Front Door and Backyard are polled; the offline Garage and the Chime are not.
     assert await _history_requests(sim_control) == 2
@@ -121,7 +116,7 @@ async def test_late_webhook_after_history_fires_once(
     )
     assert (await post_webhook(client, late)).status == 200
     assert state_of(hass, DOORBELL).state == fired
-    assert init_integration.runtime_data.health.duplicates == 1
+    assert init_integration.runtime_data.push.health.duplicates == 1
 
 
 async def test_fallback_skips_failures(
@@ -133,21 +128,17 @@ async def test_fallback_skips_failures(
 ) -> None:
     """History errors are skipped per device; the next minute tries again."""
     await _ding_without_webhook(hass, sim_control)
-    runtime = init_integration.runtime_data
-    with patch.object(
-        runtime.client, "history_events", side_effect=RingPartnerServerError(status=500)
-    ) as history:
-        await _minute(hass, freezer)
-    assert history.call_count == 2
+    await sim_control.clear_requests()
+    await sim_control.fault(path="/v1/history/", status=403, count=2)
+    await _minute(hass, freezer)
+    assert await _history_requests(sim_control) == 2
     assert state_of(hass, DOORBELL).state == STATE_UNKNOWN
-    with patch.object(
-        runtime.client,
-        "history_events",
-        side_effect=RingPartnerRateLimitError(status=429, retry_after=30),
-    ) as history:
-        await _minute(hass, freezer)
+    # Longer than the client waits inside a request: the rate limit reaches the poll.
+    await sim_control.clear_requests()
+    await sim_control.fault(path="/v1/history/", status=429, retry_after=60, count=1)
+    await _minute(hass, freezer)
     # Rate limited: the rest of this round is skipped.
-    assert history.call_count == 1
+    assert await _history_requests(sim_control) == 1
     await _minute(hass, freezer)
     assert state_of(hass, DOORBELL).attributes["event_type"] == "ring"
 

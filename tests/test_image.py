@@ -11,11 +11,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.ring_partner import snapshot
-from custom_components.ring_partner.client import WebhookEvent, WebhookEventType
-from custom_components.ring_partner.const import signal_device_event
 from homeassistant.components.camera import async_get_image
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.dispatcher import async_dispatcher_send
 from simulator.scenario import FRONT_DOOR_ID
 
 from .conftest import SimControl, state_of
@@ -24,34 +21,23 @@ FRONT_DOOR = "camera.front_door"
 LAST_EVENT = "image.front_door_last_event"
 IMAGE_DOWNLOAD = f"/v1/devices/{FRONT_DOOR_ID}/media/image/download"
 
-pytestmark = pytest.mark.usefixtures("socket_enabled", "init_integration")
+# `client` points the simulator's webhooks at Home Assistant.
+pytestmark = pytest.mark.usefixtures("socket_enabled", "init_integration", "client")
 
 
 async def motion(hass: HomeAssistant, sim_control: SimControl) -> datetime:
-    """Record motion at the simulator and deliver its webhook event to the integration."""
+    """Record motion at the simulator, which delivers its webhook to Home Assistant."""
     answer = await sim_control.call(
         "POST", f"devices/{FRONT_DOOR_ID}/motion", {"subtype": "human"}
     )
-    when = datetime.fromtimestamp(answer["timestamp"] / 1000, tz=UTC)
-    event = WebhookEvent(
-        version="1.1",
-        sent_at=when,
-        request_id=answer["request_id"] or answer["event_id"],
-        account_id=None,
-        event_id=answer["event_id"],
-        event_type=WebhookEventType.MOTION_DETECTED,
-        type_name="motion_detected",
-        device_id=FRONT_DOOR_ID,
-        timestamp=when,
-    )
-    async_dispatcher_send(hass, signal_device_event(FRONT_DOOR_ID), event)
+    await sim_control.sim.state.webhooks.drain()
     await hass.async_block_till_done(wait_background_tasks=True)
-    return when
+    return datetime.fromtimestamp(answer["timestamp"] / 1000, tz=UTC)
 
 
 async def ready_motion_unknown_to_ha(sim_control: SimControl) -> None:
     """Record motion, at once downloadable, without telling HA; then clear the log."""
-    await sim_control.configure(recording_not_ready_s=0)
+    await sim_control.configure(recording_not_ready_s=0, webhook_delivery=False)
     await sim_control.call(
         "POST", f"devices/{FRONT_DOOR_ID}/motion", {"subtype": "human"}
     )
@@ -137,7 +123,7 @@ async def test_event_425_retried_then_served(
     """A motion event's frame is retried through 425 and updates both entities."""
     await sim_control.configure(recording_not_ready_s=0.4)
     assert state_of(hass, LAST_EVENT).state == "unknown"
-    with patch.object(snapshot, "RECORDING_NOT_READY_DELAYS", (0.2,) * 10):
+    with patch.object(snapshot, "EVENT_FRAME_DELAYS", (0.2,) * 10):
         when = await motion(hass, sim_control)
     statuses = [entry["status"] for entry in downloads(await sim_control.requests())]
     assert statuses[0] == 425

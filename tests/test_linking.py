@@ -36,11 +36,11 @@ from custom_components.ring_partner.linking import (
     PendingLink,
     mask_email,
 )
-from custom_components.ring_partner.repairs import awaiting_issue_id
-from custom_components.ring_partner.token_exchange import (
+from custom_components.ring_partner.linking.token_exchange import (
     LinkCredentials,
     UnclaimedToken,
 )
+from custom_components.ring_partner.repairs import awaiting_issue_id
 from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
@@ -402,7 +402,7 @@ async def test_unclaimed_token_expires(
 ) -> None:
     """A token left unclaimed past its life is gone."""
     with patch(
-        "custom_components.ring_partner.token_exchange.UNCLAIMED_TOKEN_LIFETIME",
+        "custom_components.ring_partner.linking.token_exchange.UNCLAIMED_TOKEN_LIFETIME",
         timedelta(0),
     ):
         result = await start_appstore_flow(hass)
@@ -507,7 +507,7 @@ async def test_patch_failure_keeps_link_and_retries_on_setup(
 
 async def test_flow_times_out(hass: HomeAssistant, link_client: TestClient) -> None:
     """Nobody links within the window: the flow aborts and stops accepting codes."""
-    with patch("custom_components.ring_partner.appstore_flow.LINK_TIMEOUT", 0.01):
+    with patch("custom_components.ring_partner.config_flow.LINK_TIMEOUT", 0.01):
         result = await start_appstore_flow(hass)
         result = await finish_flow(hass, result)
     assert result["type"] is FlowResultType.ABORT

@@ -11,13 +11,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUs
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.ring_partner import media_source as ring_media_source
-from custom_components.ring_partner.client import (
-    RingPartnerServerError,
-    RingPartnerTimeRangeNotAuthorizedError,
-)
 from custom_components.ring_partner.const import CONF_LINKED_AT, DOMAIN
-from custom_components.ring_partner.media_views import (
-    consent_time,
+from custom_components.ring_partner.coordinator import consent_time
+from custom_components.ring_partner.media_source import (
     event_clip_url,
     event_thumbnail_url,
 )
@@ -243,18 +239,15 @@ async def test_resolve_needs_an_event(
         await resolve(hass, f"{entry.entry_id}/{FRONT_DOOR_ID}")
 
 
-async def test_history_failure(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+async def test_history_failure(
+    hass: HomeAssistant, entry: MockConfigEntry, sim_control: SimControl
+) -> None:
     """A failed history read is a translated browse error."""
-    with (
-        patch.object(
-            entry.runtime_data.client,
-            "history_events",
-            side_effect=RingPartnerServerError("boom"),
-        ),
-        pytest.raises(BrowseError) as excinfo,
-    ):
+    await sim_control.fault(path="/v1/history/", status=400, detail="Bad cursor")
+    with pytest.raises(BrowseError) as excinfo:
         await browse(hass, f"{entry.entry_id}/{FRONT_DOOR_ID}")
-    assert excinfo.value.translation_key == "communication_error"
+    assert excinfo.value.translation_key == "request_rejected"
+    assert excinfo.value.translation_placeholders == {"error": "Bad cursor"}
 
 
 async def test_event_without_footage(
@@ -277,9 +270,10 @@ async def test_event_without_footage(
         assert url is not None
         response = await client.get(url)
         assert response.status == HTTPStatus.NOT_FOUND
-        assert (await response.json())["message"] == (
-            "Ring has no recording of this event"
-        )
+        assert await response.json() == {
+            "code": "media_not_found",
+            "message": "Ring has no recording for that time",
+        }
 
 
 async def test_recording_not_ready(
@@ -296,40 +290,41 @@ async def test_recording_not_ready(
         event_clip_url(entry.entry_id, FRONT_DOOR_ID, ding, ding)
     )
     assert response.status == HTTPStatus.NOT_FOUND
+    assert (await response.json())["code"] == "recording_not_ready"
     assert "still processing" in (await response.json())["message"]
 
 
 @pytest.mark.parametrize(
-    ("error", "status", "message"),
+    ("fault", "status", "code"),
     [
         (
-            RingPartnerTimeRangeNotAuthorizedError("before consent"),
+            {"status": 403, "code": "TIME_RANGE_NOT_AUTHORIZED"},
             HTTPStatus.NOT_FOUND,
-            "Ring does not share the media of this event with the app",
+            "media_before_consent",
         ),
-        (
-            RingPartnerServerError("boom"),
-            HTTPStatus.BAD_GATEWAY,
-            "Could not download the media from Ring",
-        ),
+        ({"status": 400, "detail": "bad"}, HTTPStatus.BAD_GATEWAY, "request_rejected"),
+        ({"drop": True}, HTTPStatus.BAD_GATEWAY, "communication_error"),
     ],
 )
 async def test_download_errors(
     entry: MockConfigEntry,
     hass_client: ClientSessionGenerator,
-    error: Exception,
+    sim_control: SimControl,
+    *,
+    fault: dict[str, Any],
     status: HTTPStatus,
-    message: str,
+    code: str,
 ) -> None:
-    """Ring's 403 is a 404; other failures are a 502, never a 500."""
+    """Ring's 403 is a 404; other failures are a 502, never a 500; all translated."""
     start = dt_util.utcnow()
+    # Dropped connections are retried by the client; every attempt fails here.
+    await sim_control.fault(path=CLIP_PATH, **fault)
     client = await hass_client()
-    with patch.object(entry.runtime_data.client, "download_clip", side_effect=error):
-        response = await client.get(
-            event_clip_url(entry.entry_id, FRONT_DOOR_ID, start, start)
-        )
+    response = await client.get(
+        event_clip_url(entry.entry_id, FRONT_DOOR_ID, start, start)
+    )
     assert response.status == status
-    assert (await response.json())["message"] == message
+    assert (await response.json())["code"] == code
 
 
 async def test_nothing_before_consent(
@@ -344,19 +339,13 @@ async def test_nothing_before_consent(
     future = dt_util.utcnow() + timedelta(minutes=5)
     await sim_control.clear_requests()
     client = await hass_client()
-    for url, message in (
-        (
-            event_clip_url(entry.entry_id, FRONT_DOOR_ID, before, before),
-            "Ring shares no media from before the account was linked",
-        ),
-        (
-            event_thumbnail_url(entry.entry_id, FRONT_DOOR_ID, future),
-            "Ring has no media from the future",
-        ),
+    for url in (
+        event_clip_url(entry.entry_id, FRONT_DOOR_ID, before, before),
+        event_thumbnail_url(entry.entry_id, FRONT_DOOR_ID, future),
     ):
         response = await client.get(url)
         assert response.status == HTTPStatus.NOT_FOUND
-        assert (await response.json())["message"] == message
+        assert (await response.json())["code"] == "media_outside_range"
     assert await paths(sim_control) == []
 
 

@@ -13,6 +13,7 @@ from custom_components.ring_partner import snapshot
 from custom_components.ring_partner.client import (
     MediaImage,
     MediaOrigin,
+    Resolution,
     RingPartnerClient,
     RingPartnerMediaNotFoundError,
     RingPartnerRateLimitError,
@@ -22,12 +23,12 @@ from custom_components.ring_partner.client import (
     WebhookEvent,
     WebhookEventType,
 )
+from custom_components.ring_partner.client.media_api import MediaApi
 from custom_components.ring_partner.snapshot import (
     LATEST_IN_RANGE_WINDOW,
     STILL_IMAGE_TTL,
     CameraSnapshots,
 )
-from custom_components.ring_partner.snapshot_fetch import Resolution
 
 NOW = datetime(2026, 10, 20, 12, 0, tzinfo=UTC)
 DEVICE = "device-1"
@@ -44,12 +45,24 @@ def _image(tag: str = "a", at: datetime = NOW) -> MediaImage:
 
 
 @dataclass
-class FakeClient:
-    """Answer download_image from a script of results (images or exceptions)."""
+class _Sleeps:
+    """The transport part the client's 425 loop uses: a sleep that records."""
+
+    delays: list[float] = field(default_factory=list)
+
+    async def sleep(self, delay: float) -> None:
+        """Record the delay and return at once."""
+        self.delays.append(delay)
+
+
+@dataclass
+class FakeClient(MediaApi):
+    """Answer download_image from a script; the client's own 425 loop runs on top."""
 
     script: list[MediaImage | Exception] = field(default_factory=list)
     calls: list[dict[str, Any]] = field(default_factory=list)
     gate: asyncio.Event | None = None
+    _auth: Any = field(default_factory=_Sleeps)
 
     async def download_image(self, device_id: str, **kwargs: Any) -> MediaImage:
         """Record the call and play the next scripted result."""
@@ -95,10 +108,6 @@ def client() -> FakeClient:
 @pytest.fixture
 async def snapshots(clock: Clock, client: FakeClient) -> CameraSnapshots:
     """Return a cache over the fake client, linked an hour ago."""
-    sleeps: list[float] = []
-
-    async def _sleep(delay: float) -> None:
-        sleeps.append(delay)
 
     def _create_task(coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
         return asyncio.get_running_loop().create_task(coro, name=name)
@@ -110,9 +119,8 @@ async def snapshots(clock: Clock, client: FakeClient) -> CameraSnapshots:
         create_task=_create_task,
         now=clock.now,
         monotonic=clock.monotonic,
-        sleep=_sleep,
     )
-    cache.sleeps = sleeps  # type: ignore[attr-defined]
+    cache.sleeps = client._auth.delays  # type: ignore[attr-defined]
     return cache
 
 

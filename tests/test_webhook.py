@@ -15,15 +15,21 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.ring_partner.client import compute_signature
+from custom_components.ring_partner.client import (
+    WebhookEvent,
+    WebhookEventType,
+    compute_signature,
+)
 from custom_components.ring_partner.const import CONF_HMAC_KEY, DOMAIN, WEBHOOK_PATH
-from custom_components.ring_partner.health import async_webhook_url
-from custom_components.ring_partner.webhook import (
-    DATA_WEBHOOK,
-    ISSUE_SIGNATURE_FAILURES,
+from custom_components.ring_partner.endpoints import async_webhook_url
+from custom_components.ring_partner.push.hub import EventLedger
+from custom_components.ring_partner.push.receiver import (
+    DATA_RECEIVER as DATA_WEBHOOK,
     MAX_BODY_BYTES,
     SIGNATURE_FAILURE_THRESHOLD,
-    SeenIds,
+)
+from custom_components.ring_partner.repairs import (
+    SIGNATURE_FAILURES_ISSUE as ISSUE_SIGNATURE_FAILURES,
 )
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
@@ -169,7 +175,7 @@ async def test_duplicates_fire_once(
     retry = webhook_body("button_press", device_id=FRONT_DOOR_ID, request_id="req-2")
     assert (await post_webhook(client, retry)).status == 200
     assert state_of(hass, DOORBELL).state == first
-    health = init_integration.runtime_data.health
+    health = init_integration.runtime_data.push.health
     assert health.duplicates == 2
     assert health.counts["button_press"] == 1
 
@@ -238,7 +244,7 @@ async def test_signature_failures_raise_repair(
     assert issue.translation_placeholders is not None
     assert issue.translation_placeholders["webhook_url"].endswith(WEBHOOK_PATH)
     assert (
-        init_integration.runtime_data.health.signature_failures
+        init_integration.runtime_data.push.health.signature_failures
         == SIGNATURE_FAILURE_THRESHOLD
     )
     stats = hass.data[DATA_WEBHOOK].stats
@@ -313,7 +319,7 @@ async def test_unknown_account_device_and_type(
     await hass.async_block_till_done(wait_background_tasks=True)
 
     assert hass.data[DATA_WEBHOOK].stats["unknown_account"] == 1
-    health = init_integration.runtime_data.health
+    health = init_integration.runtime_data.push.health
     assert health.unknown_devices == 1
     assert health.unknown_types == 1
     assert health.counts == {"button_press": 1, "flood_detected": 1}
@@ -348,7 +354,7 @@ async def test_two_accounts_routed(
     assert state_of(hass, DOORBELL).state == STATE_UNKNOWN
     await sim_event(hass, sim_control, f"devices/{FRONT_DOOR_ID}/ding")
     assert state_of(hass, DOORBELL).attributes["event_type"] == "ring"
-    assert second.runtime_data.health.counts["button_press"] == 1
+    assert second.runtime_data.push.health.counts["button_press"] == 1
 
     # A device of the second account claimed by the first is an unknown device.
     crossed = webhook_body("button_press", device_id=SIDE_DOOR_ID, timestamp_ms=5)
@@ -383,20 +389,32 @@ async def test_unloaded_entry_not_routed(
     assert hass.data[DATA_WEBHOOK].stats["unknown_account"] == 1
 
 
-def test_seen_ids_bounded() -> None:
-    """The dedupe memory forgets ids after the TTL and beyond its size."""
+def _delivery(request_id: str, event_id: str | None = None) -> WebhookEvent:
+    """Return a lifecycle delivery with the given ids."""
+    return WebhookEvent(
+        version="1.1",
+        sent_at=None,
+        request_id=request_id,
+        account_id="acct",
+        event_id=event_id,
+        event_type=WebhookEventType.APP_INTEGRATION_ADDED,
+        type_name="app_integration_added",
+    )
+
+
+def test_ledger_deliveries_bounded() -> None:
+    """The delivery memory forgets ids after the TTL and beyond its size."""
     now = [0.0]
-    seen = SeenIds(ttl=10, max_size=3, clock=lambda: now[0])
-    assert not seen.check_and_add("a")
-    assert seen.check_and_add("a")
-    assert not seen.check_and_add("b", "c")
-    assert not seen.check_and_add("d")
-    assert len(seen) == 3
-    assert not seen.check_and_add("a")
-    assert seen.check_and_add("d")
+    ledger = EventLedger(ttl=10, max_size=3, clock=lambda: now[0])
+    assert ledger.is_new_delivery(_delivery("a"))
+    assert not ledger.is_new_delivery(_delivery("a"))
+    # A retry may come with a new request id but the same event id.
+    assert ledger.is_new_delivery(_delivery("b", "e1"))
+    assert not ledger.is_new_delivery(_delivery("c", "e1"))
+    # Capacity 3: "a" was pushed out by b, e1 and c.
+    assert ledger.is_new_delivery(_delivery("a"))
     now[0] = 11
-    assert not seen.check_and_add("e")
-    assert len(seen) == 1
+    assert ledger.is_new_delivery(_delivery("c"))
 
 
 async def test_device_offline_and_online(
@@ -470,7 +488,7 @@ async def test_app_integration_removed_starts_reauth(
     assert state_of(hass, RINGING).state == STATE_UNAVAILABLE
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
-    health = init_integration.runtime_data.health
+    health = init_integration.runtime_data.push.health
     assert health.revoked
     assert health.counts["app_integration_removed"] == 1
 
@@ -501,7 +519,7 @@ async def test_app_integration_added_and_subscriptions_recorded(
         f"accounts/{DEFAULT_ACCOUNT_ID}/subscription",
         {"active": False},
     )
-    health = init_integration.runtime_data.health
+    health = init_integration.runtime_data.push.health
     assert health.integration_added_at is not None
     assert health.last_subscription_event == "subscription_deactivated"
     assert health.counts["subscription_activated"] == 1
@@ -569,7 +587,7 @@ async def test_slow_body_times_out(hass: HomeAssistant, client: TestClient) -> N
         await asyncio.sleep(0.2)
         yield b"{}}"
 
-    with patch("custom_components.ring_partner.webhook.READ_TIMEOUT", 0.05):
+    with patch("custom_components.ring_partner.push.receiver.READ_TIMEOUT", 0.05):
         response = await client.post(
             WEBHOOK_PATH, data=_slow(), headers={"X-Signature": "sha256=" + "0" * 64}
         )

@@ -13,8 +13,8 @@ from homeassistant.helpers.config_entry_oauth2_flow import (
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
 
-from .api import RingPartnerConfigEntryAuth, RingPartnerStaticTokenAuth
-from .client import AbstractAuth, RingPartnerClient, get_rate_limiter
+from .api import RingPartnerConfigEntryAuth
+from .client import AbstractAuth, RingPartnerClient, StaticTokenAuth, get_rate_limiter
 from .const import (
     CONF_ACCOUNT_ID,
     CONF_API_BASE,
@@ -31,12 +31,10 @@ from .coordinator import (
     RingPartnerRuntimeData,
 )
 from .endpoints import DATA_ENDPOINTS, async_get_endpoints, endpoints_from_yaml
-from .health import WebhookHealth
-from .link_views import async_setup_linking
-from .media_views import async_register_media_views
-from .push import async_setup_push
+from .linking.views import async_setup_linking
+from .media_source import async_register_media_views
+from .push import RingPartnerPush, WebhookHealth, async_setup_receiver, async_start_push
 from .repairs import async_complete_if_awaiting
-from .webhook import async_setup_webhook
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -64,7 +62,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the views once (Ring's console holds fixed URLs; media URLs outlive restarts)."""
     if DOMAIN in config:
         hass.data[DATA_ENDPOINTS] = endpoints_from_yaml(config[DOMAIN])
-    await async_setup_webhook(hass)
+    await async_setup_receiver(hass)
     async_setup_linking(hass)
     async_register_media_views(hass)
     return True
@@ -77,8 +75,8 @@ async def _async_build_auth(
     endpoints = async_get_endpoints(hass, dict(entry.data))
     websession = async_get_clientsession(hass)
     if entry.data[CONF_LINK_METHOD] == LinkMethod.PLAYGROUND:
-        return RingPartnerStaticTokenAuth(
-            websession, endpoints.api_base, entry.data["token"]
+        return StaticTokenAuth(
+            websession, endpoints.api_base, token=entry.data["token"]
         )
     implementation = await async_get_config_entry_implementation(hass, entry)
     client_id: str = getattr(
@@ -103,9 +101,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: RingPartnerConfigEntry) 
     await coordinator.async_config_entry_first_refresh()
     await async_complete_if_awaiting(hass, entry.data[CONF_ACCOUNT_ID], client)
     entry.runtime_data = RingPartnerRuntimeData(
-        client=client, coordinator=coordinator, health=health
+        client=client,
+        coordinator=coordinator,
+        push=RingPartnerPush(hass, entry, coordinator, health),
     )
-    entry.async_on_unload(async_setup_push(hass, entry))
+    entry.async_on_unload(async_start_push(hass, entry))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 

@@ -1,6 +1,5 @@
 """Bridge Home Assistant's token handling to the Ring Partner API client."""
 
-from datetime import UTC, datetime
 import time
 from typing import Any, cast, override
 
@@ -19,7 +18,8 @@ from .client import (
     RingPartnerConnectionError,
 )
 
-# Developer Playground tokens live 30 minutes and cannot be refreshed (§9).
+# Developer Playground tokens live 30 minutes and cannot be refreshed
+# (docs/linking.md#playground-token).
 PLAYGROUND_TOKEN_LIFETIME = 1800
 
 
@@ -71,36 +71,12 @@ class RingPartnerConfigEntryAuth(AbstractAuth):
         except ClientError as err:
             msg = "Refreshing the access token failed: Ring's token endpoint is unreachable"
             raise RingPartnerConnectionError(msg) from err
-        # Ring rotates refresh tokens on every exchange (§1.2): persist the new one at once.
+        # Ring rotates refresh tokens on every exchange (docs/ring-api.md#token-endpoint):
+        # persist the new one at once, before anything can lose it.
         session.hass.config_entries.async_update_entry(
             session.config_entry,
             data={**session.config_entry.data, "token": new_token},
         )
-
-
-class RingPartnerStaticTokenAuth(AbstractAuth):
-    """Use a Developer Playground token: 30 minutes, no refresh token (§9)."""
-
-    def __init__(
-        self,
-        websession: ClientSession,
-        api_base: str,
-        token: dict[str, Any],
-        *,
-        rate_limiter: RateLimiter | None = None,
-    ) -> None:
-        """Initialize the auth."""
-        super().__init__(websession, api_base, rate_limiter=rate_limiter)
-        self._token = token
-
-    @override
-    async def async_get_access_token(self) -> str:
-        """Return the token, or fail as an auth error once it has expired."""
-        expires_at = self._token.get("expires_at")
-        if expires_at is not None and datetime.now(UTC).timestamp() >= expires_at:
-            msg = "The Developer Playground token has expired"
-            raise RingPartnerAuthenticationError(msg)
-        return cast("str", self._token["access_token"])
 
 
 def playground_token(pasted: str) -> dict[str, Any]:

@@ -16,30 +16,32 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 
-from .client import Device, WebhookEvent, WebhookEventType
+from .client import Device, DeviceKind, WebhookEvent, WebhookEventType
 from .const import (
     CONF_DING_HOLD,
     CONF_MOTION_HOLD,
     DEFAULT_DING_HOLD,
     DEFAULT_MOTION_HOLD,
 )
-from .coordinator import RingPartnerConfigEntry, RingPartnerDataUpdateCoordinator
-from .entity import RingPartnerEntity
-from .push_entity import (
+from .coordinator import RingPartnerConfigEntry
+from .entity import (
+    RingPartnerEntity,
+    RingPartnerEntityDescription,
     RingPartnerPushEntity,
     RingPartnerPushEntityDescription,
-    async_add_push_entities,
+    async_add_entities_for,
 )
 
 PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class RingPartnerBinarySensorEntityDescription(BinarySensorEntityDescription):
-    """Describe a Ring Partner binary sensor polled from device data."""
+class RingPartnerBinarySensorEntityDescription(
+    BinarySensorEntityDescription, RingPartnerEntityDescription
+):
+    """Describe a Ring Partner binary sensor read from the device data."""
 
     value_fn: Callable[[Device], bool | None]
-    exists_fn: Callable[[Device], bool] = lambda _: True
 
 
 BINARY_SENSORS: tuple[RingPartnerBinarySensorEntityDescription, ...] = (
@@ -57,7 +59,7 @@ BINARY_SENSORS: tuple[RingPartnerBinarySensorEntityDescription, ...] = (
 class RingPartnerEventBinarySensorEntityDescription(
     BinarySensorEntityDescription, RingPartnerPushEntityDescription
 ):
-    """Describe a momentary binary sensor: on at a webhook event, off after a hold time."""
+    """Describe a momentary binary sensor: on at an event, off after a hold time."""
 
     hold_option: str
     default_hold: timedelta
@@ -82,7 +84,7 @@ EVENT_BINARY_SENSORS: tuple[RingPartnerEventBinarySensorEntityDescription, ...] 
         webhook_type=WebhookEventType.BUTTON_PRESS,
         hold_option=CONF_DING_HOLD,
         default_hold=DEFAULT_DING_HOLD,
-        doorbell=True,
+        exists_fn=lambda device: device.kind is DeviceKind.DOORBELL,
     ),
 )
 
@@ -94,21 +96,28 @@ async def async_setup_entry(
 ) -> None:
     """Set up binary sensors for every device, now and as devices appear."""
     coordinator = entry.runtime_data.coordinator
+    push = entry.runtime_data.push
 
-    def _polled(device: Device) -> list[Entity]:
-        return [
-            RingPartnerBinarySensorEntity(coordinator, device.id, description)
-            for description in BINARY_SENSORS
-            if description.exists_fn(device)
-        ]
+    def _entity(
+        device: Device, description: RingPartnerBinarySensorEntityDescription
+    ) -> Entity:
+        return RingPartnerBinarySensorEntity(
+            coordinator=coordinator, device_id=device.id, description=description
+        )
 
-    async_add_push_entities(
-        hass,
-        entry,
-        async_add_entities,
-        EVENT_BINARY_SENSORS,
-        RingPartnerEventBinarySensorEntity,
-        polled_entities=_polled,
+    def _event_entity(
+        device: Device, description: RingPartnerEventBinarySensorEntityDescription
+    ) -> Entity:
+        return RingPartnerEventBinarySensorEntity(
+            coordinator=coordinator,
+            device_id=device.id,
+            description=description,
+            initial_event=push.revealing_event(device.id),
+        )
+
+    async_add_entities_for(entry, async_add_entities, BINARY_SENSORS, _entity)
+    async_add_entities_for(
+        entry, async_add_entities, EVENT_BINARY_SENSORS, _event_entity
     )
 
 
@@ -116,16 +125,6 @@ class RingPartnerBinarySensorEntity(RingPartnerEntity, BinarySensorEntity):
     """A binary sensor whose value comes from the polled (or pushed) device data."""
 
     entity_description: RingPartnerBinarySensorEntityDescription
-
-    def __init__(
-        self,
-        coordinator: RingPartnerDataUpdateCoordinator,
-        device_id: str,
-        description: RingPartnerBinarySensorEntityDescription,
-    ) -> None:
-        """Initialize the binary sensor."""
-        super().__init__(coordinator, device_id, description.key)
-        self.entity_description = description
 
     @property
     def is_on(self) -> bool | None:

@@ -1,57 +1,86 @@
-"""Support for Ring Partner cameras: WebRTC live view over WHEP and still images."""
+"""Support for Ring Partner cameras: WebRTC live view over WHEP and still images.
 
+Ring's WHEP endpoint takes one complete offer and no trickle ICE (docs/media.md#whep-live-view),
+while Home Assistant's frontend sends its offer first and trickles candidates afterwards. Each
+live view therefore gathers trickled candidates for a short window (`CandidateCollector`),
+merges them into the offer (the client's `merge_candidates`) and only then POSTs it.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+import time
 from typing import Any, Final, override
 
 from webrtc_models import RTCIceCandidateInit
 
 from homeassistant.components.camera import (
     Camera,
+    CameraEntityDescription,
     CameraEntityFeature,
     WebRTCAnswer,
     WebRTCSendMessage,
 )
-from homeassistant.core import HassJob, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 
 from .client import (
     Device,
-    RingPartnerAuthenticationError,
+    IceCandidate,
     RingPartnerError,
     WhepSession,
-)
-from .const import DOMAIN, LOGGER
-from .coordinator import RingPartnerConfigEntry, RingPartnerDataUpdateCoordinator
-from .entity import RingPartnerSnapshotEntity, async_add_video_entities
-from .live_view import LiveView, live_view_error
-from .snapshot import CameraSnapshots
-from .webrtc import (
-    CandidateCollector,
+    candidate_line,
     count_candidates,
-    force_recvonly,
     merge_candidates,
     offer_is_complete,
 )
+from .const import DOMAIN, LOGGER
+from .coordinator import RingPartnerConfigEntry, RingPartnerDataUpdateCoordinator
+from .entity import (
+    RingPartnerEntityDescription,
+    RingPartnerSnapshotEntity,
+    async_add_entities_for,
+    ring_errors,
+)
+from .snapshot import CameraSnapshots, async_get_snapshots
 
 PARALLEL_UPDATES = 0
 
-# Gathering window for trickled candidates (Ring takes no trickle ICE, §4.1). Browsers report
-# host candidates within milliseconds and STUN candidates within a few hundred; 300 ms
-# without a new one means gathering is as good as over. The cap bounds what a slow STUN or
-# TURN server can add to the time to first frame.
+# Gathering window for trickled candidates. Browsers report host candidates within
+# milliseconds and STUN candidates within a few hundred; 300 ms without a new one means
+# gathering is as good as over. The cap bounds what a slow STUN or TURN server can add to
+# the time to first frame.
 CANDIDATE_QUIET_GAP: Final = 0.3
 CANDIDATE_GATHER_CAP: Final = 2.0
-# Ring ends live views after 30 s on battery and 60 s on line power (§4.1), but exposes no
-# power source (§11 item 10): a `battery_status` capability is the only hint, and absent it
-# the longer cap is assumed. The timer only closes bookkeeping Ring has ended anyway, so
-# guessing long never cuts a view short; guessing short could.
+# Ring ends live views after 30 s on battery and 60 s on line power, but exposes no power
+# source (docs/ambiguities.md#power-source-and-the-live-view-cap): a `battery_status`
+# capability is the only hint, and absent it the longer cap is assumed. The timer only
+# closes bookkeeping Ring has ended anyway, so guessing long never cuts a view short.
 WHEP_CAP_BATTERY: Final = timedelta(seconds=30)
 WHEP_CAP_LINE_POWER: Final = timedelta(seconds=60)
 
 ATTR_IMAGE_CAPTURED_AT: Final = "image_captured_at"
 ATTR_IMAGE_ORIGIN: Final = "image_origin"
+
+type Wait = Callable[[asyncio.Event, float], Awaitable[bool]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RingPartnerCameraEntityDescription(
+    CameraEntityDescription, RingPartnerEntityDescription
+):
+    """Describe a Ring Partner camera."""
+
+
+CAMERA = RingPartnerCameraEntityDescription(
+    key="camera",
+    translation_key="camera",
+    name=None,
+    exists_fn=lambda device: device.has_video,
+)
 
 
 async def async_setup_entry(
@@ -60,7 +89,19 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up a camera for every device with video, now and as devices appear."""
-    async_add_video_entities(hass, entry, async_add_entities, RingPartnerCamera)
+    coordinator = entry.runtime_data.coordinator
+
+    def _entity(
+        device: Device, description: RingPartnerCameraEntityDescription
+    ) -> RingPartnerCamera:
+        return RingPartnerCamera(
+            coordinator=coordinator,
+            device_id=device.id,
+            description=description,
+            snapshots=async_get_snapshots(hass, entry, device.id),
+        )
+
+    async_add_entities_for(entry, async_add_entities, (CAMERA,), _entity)
 
 
 def live_view_cap(device: Device) -> timedelta:
@@ -70,22 +111,133 @@ def live_view_cap(device: Device) -> timedelta:
     return WHEP_CAP_LINE_POWER
 
 
+async def _wait_event(event: asyncio.Event, seconds: float) -> bool:
+    """Wait up to `seconds` for `event`; return True if it was set."""
+    try:
+        async with asyncio.timeout(seconds):
+            await event.wait()
+    except TimeoutError:
+        return False
+    return True
+
+
+class CandidateCollector:
+    """Collect one live view's trickled candidates until a quiet gap or a hard cap.
+
+    Before the first candidate, an offer without any candidates waits up to the cap: such
+    an offer can never connect, and the first candidate needs a round trip (offer, session
+    id back to the browser, candidate to Home Assistant). After that, a quiet gap with no
+    new candidate ends the window. The clock and the wait are injectable for tests.
+    """
+
+    def __init__(
+        self,
+        *,
+        quiet: float,
+        cap: float,
+        have_candidates: bool,
+        clock: Callable[[], float] = time.monotonic,
+        wait: Wait = _wait_event,
+    ) -> None:
+        """Initialize with the quiet gap and hard cap in seconds."""
+        self._quiet = quiet
+        self._cap = cap
+        self._have_candidates = have_candidates
+        self._clock = clock
+        self._wait = wait
+        self._candidates: list[IceCandidate] = []
+        self._changed = asyncio.Event()
+        self._open = True
+        self.aborted = False
+
+    @property
+    def is_open(self) -> bool:
+        """Return True while candidates are still accepted."""
+        return self._open
+
+    def add(self, candidate: IceCandidate) -> bool:
+        """Accept a candidate while the window is open; return False when it is too late."""
+        if not self._open:
+            return False
+        if candidate_line(candidate) is not None:
+            self._candidates.append(candidate)
+            self._have_candidates = True
+            self._changed.set()
+        return True
+
+    def abort(self) -> None:
+        """Stop collecting now: the session was closed before the offer went out."""
+        self.aborted = True
+        self._open = False
+        self._changed.set()
+
+    async def collect(self) -> list[IceCandidate]:
+        """Wait for the window to close and return the candidates received in it."""
+        deadline = self._clock() + self._cap
+        try:
+            while self._open:
+                remaining = deadline - self._clock()
+                if remaining <= 0:
+                    break
+                timeout = (
+                    min(self._quiet, remaining) if self._have_candidates else remaining
+                )
+                self._changed.clear()
+                if not await self._wait(self._changed, timeout):
+                    break
+        finally:
+            self._open = False
+        return list(self._candidates)
+
+
+@dataclass(slots=True)
+class LiveView:
+    """One browser's live view: gathering, then an open WHEP session."""
+
+    collector: CandidateCollector | None = None
+    whep: WhepSession | None = None
+    cancel_cap: CALLBACK_TYPE | None = None
+
+    def end(self) -> WhepSession | None:
+        """Stop gathering and the cap timer; return the WHEP session if one was open."""
+        if self.collector is not None and self.collector.is_open:
+            self.collector.abort()
+        if self.cancel_cap is not None:
+            self.cancel_cap()
+        return self.whep
+
+
+def _ice_candidate(candidate: RTCIceCandidateInit) -> IceCandidate:
+    """Convert the frontend's candidate into the client's."""
+    return IceCandidate(
+        candidate.candidate,
+        sdp_mid=candidate.sdp_mid,
+        sdp_m_line_index=candidate.sdp_m_line_index,
+    )
+
+
 class RingPartnerCamera(RingPartnerSnapshotEntity, Camera):
     """A Ring camera or doorbell with native WebRTC live view."""
 
-    _attr_name = None
-    _attr_translation_key = "camera"
+    entity_description: RingPartnerCameraEntityDescription
     _attr_brand = "Ring"
     _attr_supported_features = CameraEntityFeature.STREAM
 
     def __init__(
         self,
+        *,
         coordinator: RingPartnerDataUpdateCoordinator,
         device_id: str,
+        description: RingPartnerCameraEntityDescription,
         snapshots: CameraSnapshots,
     ) -> None:
         """Initialize the camera of a device."""
-        super().__init__(coordinator, device_id, "camera", snapshots)
+        super().__init__(
+            coordinator=coordinator,
+            device_id=device_id,
+            description=description,
+            snapshots=snapshots,
+        )
         # CoordinatorEntity does not chain __init__, so Camera's state needs its own call.
         Camera.__init__(self)
         self._live_views: dict[str, LiveView] = {}
@@ -139,13 +291,13 @@ class RingPartnerCamera(RingPartnerSnapshotEntity, Camera):
         self, offer_sdp: str, session_id: str, send_message: WebRTCSendMessage
     ) -> None:
         """Complete the browser's offer, POST it to Ring's WHEP endpoint, relay the answer."""
-        offer = force_recvonly(offer_sdp)
         view = LiveView()
         # Registered before the first await: the browser learns the session id from the
         # same websocket and may trickle candidates from then on.
         self._live_views[session_id] = view
         try:
-            whep = await self._async_open(offer, view)
+            offer = await self._async_gather(offer_sdp, view)
+            whep = None if offer is None else await self._async_create_session(offer)
         except BaseException:
             if self._live_views.get(session_id) is view:
                 self._live_views.pop(session_id)
@@ -167,33 +319,29 @@ class RingPartnerCamera(RingPartnerSnapshotEntity, Camera):
         self._set_streaming()
         send_message(WebRTCAnswer(whep.answer_sdp))
 
-    async def _async_open(self, offer: str, view: LiveView) -> WhepSession | None:
-        """Gather trickled candidates unless the offer is complete, then POST it."""
-        if not offer_is_complete(offer):
-            view.collector = CandidateCollector(
-                quiet=CANDIDATE_QUIET_GAP,
-                cap=CANDIDATE_GATHER_CAP,
-                have_candidates=count_candidates(offer) > 0,
-            )
-            candidates = await view.collector.collect()
-            if view.collector.aborted:
-                return None
-            offer = merge_candidates(offer, candidates)
-            LOGGER.debug(
-                "Live view of %s: %d trickled candidates merged into the offer",
-                self.device_id,
-                len(candidates),
-            )
-        try:
-            return await self.coordinator.client.create_whep_session(
-                self.device_id, offer
-            )
-        except RingPartnerError as err:
-            if isinstance(err, RingPartnerAuthenticationError):
-                self.hass.config_entries.async_schedule_reload(
-                    self.coordinator.config_entry.entry_id
-                )
-            raise live_view_error(err) from err
+    async def _async_gather(self, offer: str, view: LiveView) -> str | None:
+        """Gather trickled candidates unless the offer is complete; None if closed meanwhile."""
+        if offer_is_complete(offer):
+            return offer
+        view.collector = CandidateCollector(
+            quiet=CANDIDATE_QUIET_GAP,
+            cap=CANDIDATE_GATHER_CAP,
+            have_candidates=count_candidates(offer) > 0,
+        )
+        candidates = await view.collector.collect()
+        if view.collector.aborted:
+            return None
+        LOGGER.debug(
+            "Live view of %s: %d trickled candidates merged into the offer",
+            self.device_id,
+            len(candidates),
+        )
+        return merge_candidates(offer, candidates)
+
+    @ring_errors
+    async def _async_create_session(self, offer: str) -> WhepSession:
+        """POST the complete offer to Ring's WHEP endpoint."""
+        return await self.coordinator.client.create_whep_session(self.device_id, offer)
 
     @override
     async def async_on_webrtc_candidate(
@@ -201,7 +349,11 @@ class RingPartnerCamera(RingPartnerSnapshotEntity, Camera):
     ) -> None:
         """Collect a trickled candidate while its offer is still being gathered."""
         view = self._live_views.get(session_id)
-        if view is None or view.collector is None or not view.collector.add(candidate):
+        if (
+            view is None
+            or view.collector is None
+            or not view.collector.add(_ice_candidate(candidate))
+        ):
             LOGGER.debug(
                 "Dropping an ICE candidate for %s: its offer already went to Ring,"
                 " which takes no trickle ICE",

@@ -37,7 +37,8 @@ class LinkMethod(StrEnum):
 # only catches renames, configuration changes and anything a lost webhook missed.
 DEFAULT_SCAN_INTERVAL: Final = timedelta(minutes=5)
 # While no webhook has arrived for WEBHOOK_SILENCE, poll every minute instead so device state
-# stays roughly current (ring-partner-api.md §5: history/polling is Ring's suggested fallback).
+# stays roughly current (history and polling are Ring's suggested fallback,
+# docs/webhooks.md#delivery-semantics).
 FALLBACK_SCAN_INTERVAL: Final = timedelta(seconds=60)
 WEBHOOK_SILENCE: Final = timedelta(hours=1)
 
@@ -46,12 +47,8 @@ WEBHOOK_SILENCE: Final = timedelta(hours=1)
 DEFAULT_MOTION_HOLD: Final = timedelta(seconds=30)
 DEFAULT_DING_HOLD: Final = timedelta(seconds=10)
 
-# Fixed view paths: Ring's developer console holds one URL per purpose and app (§1.4).
+# Fixed view paths: Ring's developer console holds one URL per purpose and app
+# (docs/linking.md#urls-in-rings-developer-console).
 TOKEN_EXCHANGE_PATH: Final = "/api/ring_partner/link/token"
 ACCOUNT_LINK_PATH: Final = "/api/ring_partner/link/account"
 WEBHOOK_PATH: Final = "/api/ring_partner/webhook"
-
-
-def signal_device_event(device_id: str) -> str:
-    """Return the dispatcher signal that carries webhook events for one Ring device."""
-    return f"{DOMAIN}_device_event_{device_id}"

@@ -2,23 +2,16 @@
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, override
+from typing import TYPE_CHECKING, Final, override
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import CONF_SCAN_INTERVAL
+from homeassistant.const import CONF_SCAN_INTERVAL, Platform
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from .client import (
-    Device,
-    RingPartnerAuthenticationError,
-    RingPartnerClient,
-    RingPartnerError,
-    RingPartnerRateLimitError,
-)
+from .client import Device, DeviceKind, RingPartnerClient, RingPartnerError
 from .const import (
     CONF_LINKED_AT,
     DEFAULT_SCAN_INTERVAL,
@@ -26,10 +19,18 @@ from .const import (
     FALLBACK_SCAN_INTERVAL,
     LOGGER,
 )
-from .health import WebhookHealth
+from .errors import update_failed
 
 if TYPE_CHECKING:
+    from .push import RingPartnerPush, WebhookHealth
     from .snapshot import CameraSnapshots
+
+# Entities that exist only for doorbells: a registry entry for one of them remembers that a
+# device pressed its button once, across restarts (Ring has no device type field).
+DOORBELL_ENTITIES: Final = (
+    (Platform.EVENT, "doorbell"),
+    (Platform.BINARY_SENSOR, "ding"),
+)
 
 
 @dataclass(kw_only=True)
@@ -38,7 +39,7 @@ class RingPartnerRuntimeData:
 
     client: RingPartnerClient
     coordinator: RingPartnerDataUpdateCoordinator
-    health: WebhookHealth
+    push: RingPartnerPush
     # Still-image caches by device id, shared by a device's camera and "Last event" image.
     snapshots: dict[str, CameraSnapshots] = field(default_factory=dict)
 
@@ -47,7 +48,7 @@ type RingPartnerConfigEntry = ConfigEntry[RingPartnerRuntimeData]
 
 
 def consent_time(entry: RingPartnerConfigEntry) -> datetime:
-    """Return the link time; Ring shares nothing from before it (§4.4, §5).
+    """Return the link time; Ring shares nothing from before it (docs/linking.md#consent-time).
 
     Without one, nothing older than now is asked for.
     """
@@ -72,6 +73,8 @@ class RingPartnerDataUpdateCoordinator(DataUpdateCoordinator[dict[str, Device]])
         """Initialize the coordinator."""
         self.client = client
         self.health = health
+        # Cameras seen pressing a button: doorbells Ring's data does not reveal.
+        self.doorbells: set[str] = set()
         self.config_entry = (
             entry  # _interval() reads the options before super() sets it
         )
@@ -95,30 +98,33 @@ class RingPartnerDataUpdateCoordinator(DataUpdateCoordinator[dict[str, Device]])
         return min(configured, FALLBACK_SCAN_INTERVAL)
 
     @override
+    async def _async_setup(self) -> None:
+        """Remember the doorbells earlier runs found (their doorbell entities exist)."""
+        registry = er.async_get(self.hass)
+        for entity in er.async_entries_for_config_entry(
+            registry, self.config_entry.entry_id
+        ):
+            for platform, key in DOORBELL_ENTITIES:
+                if entity.domain == platform and entity.unique_id.endswith(f"_{key}"):
+                    self.doorbells.add(entity.unique_id.removesuffix(f"_{key}"))
+
+    @override
     async def _async_update_data(self) -> dict[str, Device]:
         """Fetch all devices in one request, whatever their number."""
         self.update_interval = self._interval()
         try:
             devices = await self.client.get_devices()
-        except RingPartnerAuthenticationError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="authentication_error"
-            ) from err
-        except RingPartnerRateLimitError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="rate_limited",
-                retry_after=err.retry_after,
-            ) from err
         except RingPartnerError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="communication_error",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        data = {device.id: device for device in devices}
+            raise update_failed(err) from err
+        data = {device.id: self._with_known_kind(device) for device in devices}
         self._async_remove_stale_devices(data)
         return data
+
+    def _with_known_kind(self, device: Device) -> Device:
+        """Return the device as a doorbell if it ever pressed its button."""
+        if device.kind is DeviceKind.CAMERA and device.id in self.doorbells:
+            return replace(device, kind=DeviceKind.DOORBELL)
+        return device
 
     @callback
     def _async_remove_stale_devices(self, data: dict[str, Device]) -> None:
@@ -134,6 +140,16 @@ class RingPartnerDataUpdateCoordinator(DataUpdateCoordinator[dict[str, Device]])
             }
             if device_ids and not device_ids & data.keys():
                 registry.async_remove_device(device_entry.id)
+
+    @callback
+    def async_mark_doorbell(self, device_id: str) -> None:
+        """Treat a camera that pressed its button as a doorbell from now on."""
+        self.doorbells.add(device_id)
+        device = (self.data or {}).get(device_id)
+        if device is not None and device.kind is DeviceKind.CAMERA:
+            self.async_set_updated_data(
+                {**self.data, device_id: replace(device, kind=DeviceKind.DOORBELL)}
+            )
 
     @callback
     def async_set_device_online(self, device_id: str, *, online: bool) -> None:

@@ -41,7 +41,7 @@ async def async_get_config_entry_diagnostics(
             "update_interval": str(coordinator.update_interval),
             "last_update_success": coordinator.last_update_success,
             "devices": [asdict(device) for device in (coordinator.data or {}).values()],
-            "webhooks": entry.runtime_data.health.as_dict(),
+            "webhooks": entry.runtime_data.push.health.as_dict(),
         },
         TO_REDACT,
     )

@@ -6,7 +6,7 @@ import re
 from typing import Any, Final
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.network import get_url
+from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.util.hass_dict import HassKey
 
 from .client import API_BASE_URL, AUTHORIZE_URL, OAUTH_TOKEN_URL
@@ -102,3 +102,12 @@ def async_partner_urls(hass: HomeAssistant) -> dict[str, str]:
         "webhook_url": f"{base_url}{WEBHOOK_PATH}",
         "homepage_url": f"{base_url}/",
     }
+
+
+@callback
+def async_webhook_url(hass: HomeAssistant) -> str:
+    """Return the URL to register as Ring's Webhook URL (external address preferred)."""
+    try:
+        return async_partner_urls(hass)["webhook_url"]
+    except NoURLAvailableError:
+        return f"https://<your Home Assistant address>{WEBHOOK_PATH}"

@@ -1,54 +1,80 @@
-"""Base entity and entity plumbing for the Ring Partner integration."""
+"""Base entities of the Ring Partner integration, and how they come and go with devices.
 
-from collections.abc import Callable, Iterable
-from typing import override
+Every entity has a description; `exists_fn` on the device's typed data is the one rule for
+whether it exists. `async_add_entities_for` adds each (device, description) pair the moment it
+holds, at setup, when a device appears and when a camera turns out to be a doorbell.
+"""
 
-from homeassistant.core import HomeAssistant, callback
+from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, Concatenate, override
+
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .client import Device
+from .client import (
+    Device,
+    RingPartnerAuthenticationError,
+    RingPartnerError,
+    WebhookEvent,
+    WebhookEventType,
+)
 from .const import DOMAIN
 from .coordinator import RingPartnerConfigEntry, RingPartnerDataUpdateCoordinator
-from .snapshot import CameraSnapshots, async_get_snapshots
+from .errors import ha_error
+from .snapshot import CameraSnapshots
+
+# Device registry model per kind (Ring has no model field: docs/ring-api.md#device-kinds).
+MODELS = {
+    "doorbell": "Doorbell",
+    "camera": "Camera",
+    "chime": "Chime",
+    "sensor": "Sensor",
+    "unknown": "Ring device",
+}
 
 
-def device_model(device: Device) -> str:
-    """Name the kind of device; Ring has no model field, so infer it from what it can do."""
-    capabilities = device.capabilities
-    if capabilities is None:
-        return "Ring device"
-    if capabilities.has_video:
-        # Ring returns a product image per model; doorbells are the cameras with a button.
-        if device.image_url and "doorbell" in device.image_url.lower():
-            return "Doorbell"
-        return "Camera"
-    if capabilities.is_chime:
-        return "Chime"
-    if capabilities.sensors:
-        return "Sensor"
-    return "Ring device"
+@dataclass(frozen=True, kw_only=True)
+class RingPartnerEntityDescription(EntityDescription):
+    """Describe a Ring Partner entity: which devices have it."""
+
+    exists_fn: Callable[[Device], bool] = lambda _: True
+
+
+@dataclass(frozen=True, kw_only=True)
+class RingPartnerPushEntityDescription(RingPartnerEntityDescription):
+    """Describe an entity that one kind of its device's events drives."""
+
+    webhook_type: WebhookEventType
 
 
 class RingPartnerEntity(CoordinatorEntity[RingPartnerDataUpdateCoordinator]):
     """An entity that belongs to one Ring device."""
 
     _attr_has_entity_name = True
+    entity_description: RingPartnerEntityDescription
 
     def __init__(
-        self, coordinator: RingPartnerDataUpdateCoordinator, device_id: str, key: str
+        self,
+        *,
+        coordinator: RingPartnerDataUpdateCoordinator,
+        device_id: str,
+        description: RingPartnerEntityDescription,
     ) -> None:
         """Initialize the entity for a device."""
         super().__init__(coordinator)
+        self.entity_description = description
         self.device_id = device_id
-        self._attr_unique_id = f"{device_id}_{key}"
+        self._attr_unique_id = f"{device_id}_{description.key}"
         device = coordinator.data[device_id]
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, device_id)},
             manufacturer="Ring",
-            model=device_model(device),
+            model=MODELS[device.kind],
             name=device.name,
         )
 
@@ -58,9 +84,51 @@ class RingPartnerEntity(CoordinatorEntity[RingPartnerDataUpdateCoordinator]):
         return self.coordinator.data[self.device_id]
 
     @property
+    @override
     def available(self) -> bool:
         """Return True while the last poll worked and the device is still shared."""
         return super().available and self.device_id in self.coordinator.data
+
+
+class RingPartnerPushEntity(RingPartnerEntity):
+    """An entity that reacts to one kind of event of its device, from the account's hub."""
+
+    entity_description: RingPartnerPushEntityDescription
+
+    def __init__(
+        self,
+        *,
+        coordinator: RingPartnerDataUpdateCoordinator,
+        device_id: str,
+        description: RingPartnerPushEntityDescription,
+        initial_event: WebhookEvent | None = None,
+    ) -> None:
+        """Initialize; `initial_event` is the button press that revealed a doorbell."""
+        super().__init__(
+            coordinator=coordinator, device_id=device_id, description=description
+        )
+        self._initial_event = initial_event
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Subscribe to the device's events."""
+        await super().async_added_to_hass()
+        push = self.coordinator.config_entry.runtime_data.push
+        self.async_on_remove(push.async_subscribe(self.device_id, self._async_on_event))
+        if (event := self._initial_event) is not None:
+            self._initial_event = None
+            self._async_on_event(event)
+
+    @callback
+    def _async_on_event(self, event: WebhookEvent) -> None:
+        """Pass on the events this entity is about."""
+        if event.event_type is self.entity_description.webhook_type:
+            self._async_handle_event(event)
+
+    @callback
+    def _async_handle_event(self, event: WebhookEvent) -> None:
+        """Apply an event (implemented by each platform)."""
+        raise NotImplementedError
 
 
 class RingPartnerSnapshotEntity(RingPartnerEntity):
@@ -68,13 +136,16 @@ class RingPartnerSnapshotEntity(RingPartnerEntity):
 
     def __init__(
         self,
+        *,
         coordinator: RingPartnerDataUpdateCoordinator,
         device_id: str,
-        key: str,
+        description: RingPartnerEntityDescription,
         snapshots: CameraSnapshots,
     ) -> None:
         """Initialize the entity for a device and its still-image cache."""
-        super().__init__(coordinator, device_id, key)
+        super().__init__(
+            coordinator=coordinator, device_id=device_id, description=description
+        )
         self._snapshots = snapshots
 
     @override
@@ -90,55 +161,59 @@ class RingPartnerSnapshotEntity(RingPartnerEntity):
 
 
 @callback
-def async_add_device_entities(
+def async_add_entities_for[D: RingPartnerEntityDescription](
     entry: RingPartnerConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
-    entities_for: Callable[[Device], Iterable[Entity]],
+    descriptions: Iterable[D],
+    entity_for: Callable[[Device, D], Entity],
 ) -> None:
-    """Add entities for every device now, and for devices that appear later."""
-    coordinator = entry.runtime_data.coordinator
-    known: set[str] = set()
+    """Add an entity for every device and description whose `exists_fn` holds, as it holds.
 
-    @callback
-    def _add_new_devices() -> None:
-        # Forget devices Ring stopped sharing (their registry entries are removed), so a
-        # device shared again later gets its entities back.
-        known.intersection_update(coordinator.data)
-        new = [
-            device
-            for device_id, device in coordinator.data.items()
-            if device_id not in known
-        ]
-        if not new:
-            return
-        known.update(device.id for device in new)
-        async_add_entities(
-            [entity for device in new for entity in entities_for(device)]
-        )
-
-    _add_new_devices()
-    entry.async_on_unload(coordinator.async_add_listener(_add_new_devices))
-
-
-@callback
-def async_add_video_entities(
-    hass: HomeAssistant,
-    entry: RingPartnerConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-    entity_for: Callable[
-        [RingPartnerDataUpdateCoordinator, str, CameraSnapshots], Entity
-    ],
-) -> None:
-    """Add an entity to every device with video, now and as devices appear.
-
-    The entities of a device share its still-image cache.
+    Runs at setup and on every coordinator update: new devices, and doorbells revealed by a
+    button press, get their entities at once. Devices Ring stopped sharing are forgotten (their
+    registry entries are removed), so a device shared again gets its entities back.
     """
     coordinator = entry.runtime_data.coordinator
+    descriptions = tuple(descriptions)
+    added: set[tuple[str, str]] = set()
 
-    def _entities(device: Device) -> list[Entity]:
-        if device.capabilities is None or not device.capabilities.has_video:
-            return []
-        snapshots = async_get_snapshots(hass, entry, device.id)
-        return [entity_for(coordinator, device.id, snapshots)]
+    @callback
+    def _add_new() -> None:
+        data = coordinator.data
+        added.intersection_update(
+            (device_id, key) for device_id, key in added if device_id in data
+        )
+        new: list[Entity] = []
+        for device in data.values():
+            for description in descriptions:
+                pair = (device.id, description.key)
+                if pair not in added and description.exists_fn(device):
+                    added.add(pair)
+                    new.append(entity_for(device, description))
+        if new:
+            async_add_entities(new)
 
-    async_add_device_entities(entry, async_add_entities, _entities)
+    _add_new()
+    entry.async_on_unload(coordinator.async_add_listener(_add_new))
+
+
+def ring_errors[E: RingPartnerEntity, **P, R](
+    func: Callable[Concatenate[E, P], Coroutine[Any, Any, R]],
+) -> Callable[Concatenate[E, P], Coroutine[Any, Any, R]]:
+    """Translate the client errors of an entity call; rejected tokens reload the entry.
+
+    The reload makes setup fail with ConfigEntryAuthFailed, which starts reauth.
+    """
+
+    @wraps(func)
+    async def _wrapper(self: E, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await func(self, *args, **kwargs)
+        except RingPartnerError as err:
+            if isinstance(err, RingPartnerAuthenticationError):
+                self.hass.config_entries.async_schedule_reload(
+                    self.coordinator.config_entry.entry_id
+                )
+            raise ha_error(err) from err
+
+    return _wrapper

@@ -13,18 +13,18 @@ from homeassistant.components.event import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .client import MotionSubtype, WebhookEvent, WebhookEventType
+from .client import Device, DeviceKind, MotionSubtype, WebhookEvent, WebhookEventType
 from .coordinator import RingPartnerConfigEntry
-from .push_entity import (
+from .entity import (
     RingPartnerPushEntity,
     RingPartnerPushEntityDescription,
-    async_add_push_entities,
+    async_add_entities_for,
 )
 
 PARALLEL_UPDATES = 0
 
-# Ring's motion subtypes (§6.5) as event types; "motion" covers motion, other_motion and
-# anything new or missing (the history fallback has no subtype, §5).
+# Ring's motion subtypes (docs/webhooks.md#motion-subtypes) as event types; "motion" covers
+# motion, other_motion and anything new or missing (history has no subtype).
 MOTION_EVENT_TYPES: dict[MotionSubtype, str] = {
     MotionSubtype.HUMAN: "person",
     MotionSubtype.VEHICLE: "vehicle",
@@ -74,7 +74,7 @@ EVENTS: tuple[RingPartnerEventEntityDescription, ...] = (
         event_types=[DoorbellEventType.RING],
         webhook_type=WebhookEventType.BUTTON_PRESS,
         event_type_fn=lambda _: DoorbellEventType.RING,
-        doorbell=True,
+        exists_fn=lambda device: device.kind is DeviceKind.DOORBELL,
     ),
     RingPartnerEventEntityDescription(
         key="motion",
@@ -97,9 +97,20 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up event entities for every device, now, as devices appear and as buttons reveal doorbells."""
-    async_add_push_entities(
-        hass, entry, async_add_entities, EVENTS, RingPartnerEventEntity
-    )
+    coordinator = entry.runtime_data.coordinator
+    push = entry.runtime_data.push
+
+    def _entity(
+        device: Device, description: RingPartnerEventEntityDescription
+    ) -> RingPartnerEventEntity:
+        return RingPartnerEventEntity(
+            coordinator=coordinator,
+            device_id=device.id,
+            description=description,
+            initial_event=push.revealing_event(device.id),
+        )
+
+    async_add_entities_for(entry, async_add_entities, EVENTS, _entity)
 
 
 class RingPartnerEventEntity(RingPartnerPushEntity, EventEntity):

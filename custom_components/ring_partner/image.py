@@ -1,17 +1,36 @@
 """Image entities for Ring cameras: the frame of the latest motion or ding event."""
 
-from functools import partial
+from dataclasses import dataclass
 from typing import override
 
-from homeassistant.components.image import ImageEntity
+from homeassistant.components.image import ImageEntity, ImageEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .client import Device
 from .coordinator import RingPartnerConfigEntry, RingPartnerDataUpdateCoordinator
-from .entity import RingPartnerSnapshotEntity, async_add_video_entities
-from .snapshot import CameraSnapshots
+from .entity import (
+    RingPartnerEntityDescription,
+    RingPartnerSnapshotEntity,
+    async_add_entities_for,
+)
+from .snapshot import CameraSnapshots, async_get_snapshots
 
 PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class RingPartnerImageEntityDescription(
+    ImageEntityDescription, RingPartnerEntityDescription
+):
+    """Describe a Ring Partner image entity."""
+
+
+LAST_EVENT = RingPartnerImageEntityDescription(
+    key="last_event",
+    translation_key="last_event",
+    exists_fn=lambda device: device.has_video,
+)
 
 
 async def async_setup_entry(
@@ -20,25 +39,41 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up a "Last event" image for every device with video."""
-    async_add_video_entities(
-        hass, entry, async_add_entities, partial(RingPartnerLastEventImage, hass)
-    )
+    coordinator = entry.runtime_data.coordinator
+
+    def _entity(
+        device: Device, description: RingPartnerImageEntityDescription
+    ) -> RingPartnerLastEventImage:
+        return RingPartnerLastEventImage(
+            hass,
+            coordinator=coordinator,
+            device_id=device.id,
+            description=description,
+            snapshots=async_get_snapshots(hass, entry, device.id),
+        )
+
+    async_add_entities_for(entry, async_add_entities, (LAST_EVENT,), _entity)
 
 
 class RingPartnerLastEventImage(RingPartnerSnapshotEntity, ImageEntity):
     """The frame Ring recorded at the latest motion or ding, for notifications."""
 
-    _attr_translation_key = "last_event"
-
     def __init__(
         self,
         hass: HomeAssistant,
+        *,
         coordinator: RingPartnerDataUpdateCoordinator,
         device_id: str,
+        description: RingPartnerImageEntityDescription,
         snapshots: CameraSnapshots,
     ) -> None:
         """Initialize the image of a device's latest event."""
-        super().__init__(coordinator, device_id, "last_event", snapshots)
+        super().__init__(
+            coordinator=coordinator,
+            device_id=device_id,
+            description=description,
+            snapshots=snapshots,
+        )
         # CoordinatorEntity does not chain __init__, so ImageEntity needs its own call.
         ImageEntity.__init__(self, hass)
         self._sync()

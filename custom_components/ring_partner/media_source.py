@@ -1,15 +1,30 @@
-"""Ring event history in Home Assistant's media browser (ring-partner-api.md §4.3-§5).
+"""Ring event history in Home Assistant's media browser, and the views that serve its media.
 
 The tree is root → one directory per camera of every loaded account → that camera's recent
 events, newest first. Each event plays its recording and shows the frame at its start, both
-downloaded on request through the views in `media_views.py`. Nothing is cached: browsing a
+downloaded on request through the authenticated views below. Nothing is cached: browsing a
 camera reads its history once, and resolving an event reads it once more.
+
+Ring's media endpoints are addressed by time, not by event (docs/media.md#clips,
+docs/media.md#image-download): clips are POST downloads and images sit behind short-lived
+presigned URLs, neither of which a browser or media player can use. So the browser links to
+these views, which download on request and pass the bytes on; Ring's URLs never leave Home
+Assistant. The URLs carry the event's times in the path (media players get signed paths, and
+HA signs no URL with a query), so a thumbnail costs no history lookup.
 """
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from http import HTTPStatus
 from typing import Final, Self, override
+from urllib.parse import quote
 
+from aiohttp import web
+
+from homeassistant.auth.models import User
+from homeassistant.auth.permissions.const import POLICY_READ
+from homeassistant.components.http import KEY_HASS, KEY_HASS_USER, HomeAssistantView
 from homeassistant.components.media_player import BrowseError, MediaClass, MediaType
 from homeassistant.components.media_source import (
     BrowseMediaSource,
@@ -18,25 +33,27 @@ from homeassistant.components.media_source import (
     PlayMedia,
     Unresolvable,
 )
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError, Unauthorized
+from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 
-from .client import Device, HistoryEvent, HistoryEventType, RingPartnerError
-from .const import DOMAIN
-from .coordinator import RingPartnerConfigEntry
-from .media_views import (
-    CLIP_CONTENT_TYPE,
-    async_loaded_entry,
-    async_register_media_views,
-    camera_device,
-    consent_time,
-    event_clip_url,
-    event_thumbnail_url,
+from .client import (
+    Device,
+    HistoryEvent,
+    HistoryEventType,
+    RingPartnerClient,
+    RingPartnerError,
 )
+from .const import DOMAIN, LOGGER
+from .coordinator import RingPartnerConfigEntry, consent_time
+from .errors import ha_error, translation_key
 
 MEDIA_SOURCE_TITLE: Final = "Ring"
-# History pages hold an undocumented number of events (§5, §11 item 18): two pages and at
+# History pages hold an undocumented number of events (docs/ambiguities.md#history-paging):
+# two pages and at
 # most 50 events keep one browse to two requests.
 HISTORY_PAGES: Final = 2
 MAX_EVENTS: Final = 50
@@ -49,7 +66,48 @@ EVENT_KINDS: Final = {
     HistoryEventType.ON_DEMAND: "Live view",
 }
 
+# Ring caps clip downloads at 15 min; a zero-length event still gets one second.
+MIN_CLIP_DURATION: Final = timedelta(seconds=1)
+MAX_CLIP_DURATION: Final = timedelta(minutes=15)
+# Small enough for the media browser's cards; Ring scales the frame itself.
+THUMBNAIL_WIDTH: Final = 320
+# A recorded frame never changes: let the browser keep it while the browser is open.
+THUMBNAIL_CACHE_CONTROL: Final = "private, max-age=3600"
+CLIP_CONTENT_TYPE: Final = "video/mp4"
+# Served from Home Assistant's origin: only pass on the image types Ring documents.
+IMAGE_CONTENT_TYPES: Final = frozenset({"image/jpeg", "image/png"})
+
+_PREFIX: Final = f"/api/{DOMAIN}/event_media/{{entry_id}}/{{device_id}}"
+# Up to 14 digits of epoch milliseconds keeps every match a valid datetime.
+_MS: Final = r"\d{1,14}"
+EVENT_CLIP_PATH: Final = f"{_PREFIX}/{{start:{_MS}}}/{{end:{_MS}}}/clip"
+EVENT_THUMBNAIL_PATH: Final = f"{_PREFIX}/{{start:{_MS}}}/thumbnail"
+
+DATA_MEDIA_VIEWS: HassKey[bool] = HassKey(f"{DOMAIN}_media_views")
+
 type _ErrorType = type[HomeAssistantError]
+
+# Failures that mean "Ring has nothing to show for this event": answered 404, not 502.
+_NO_MEDIA_KEYS: Final = frozenset(
+    {
+        "media_not_found",
+        "recording_not_ready",
+        "media_before_consent",
+        "forbidden",
+        "device_not_found",
+    }
+)
+
+
+def _error[E: HomeAssistantError](
+    error_type: type[E], key: str, **placeholders: str
+) -> E:
+    """Return a translated error of the media browser."""
+    return error_type(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders or None,
+    )
 
 
 async def async_get_media_source(hass: HomeAssistant) -> MediaSource:
@@ -79,7 +137,7 @@ class MediaId:
             return None
         parts = identifier.split("/", 2)
         if len(parts) < 2 or not all(parts):
-            raise error(f"Invalid Ring media identifier: {identifier}")
+            raise _error(error, "invalid_media_id", identifier=identifier)
         return cls(*parts)
 
 
@@ -97,7 +155,7 @@ class RingPartnerMediaSource(MediaSource):
     async def async_resolve_media(self, item: MediaSourceItem) -> PlayMedia:
         """Resolve an event (or a camera: its latest event) to its clip's URL."""
         if (media_id := MediaId.parse(item.identifier, Unresolvable)) is None:
-            raise Unresolvable("Choose a Ring camera or event to play")
+            raise _error(Unresolvable, "choose_camera_or_event")
         entry, _ = self._camera(media_id, Unresolvable)
         events = await _async_events(entry, media_id.device_id, Unresolvable)
         event = _find(events, media_id, Unresolvable)
@@ -153,7 +211,7 @@ class RingPartnerMediaSource(MediaSource):
             entry is None
             or (device := camera_device(entry, media_id.device_id)) is None
         ):
-            raise error(f"Unknown Ring camera: {media_id.identifier}")
+            raise _error(error, "unknown_camera", identifier=media_id.identifier)
         return entry, device
 
 
@@ -168,12 +226,9 @@ async def _async_events(
             async for event in client.history_events(device_id, max_pages=HISTORY_PAGES)
         ]
     except RingPartnerError as err:
-        raise error(
-            translation_domain=DOMAIN,
-            translation_key="communication_error",
-            translation_placeholders={"error": str(err)},
-        ) from err
-    # Ring returns nothing older than consent (§5); the filter keeps that a local fact too.
+        raise ha_error(err, error) from err
+    # Ring returns nothing older than consent (docs/linking.md#consent-time); the filter
+    # keeps that a local fact too.
     since = consent_time(entry)
     events = [event for event in events if event.start >= since]
     events.sort(key=lambda event: event.start, reverse=True)
@@ -187,7 +242,7 @@ def _find(
     for event in events:
         if media_id.event_id in (None, event.id):
             return event
-    raise error(f"No recent Ring event matches {media_id.identifier}")
+    raise _error(error, "no_matching_event", identifier=media_id.identifier)
 
 
 def _camera_node(media_id: MediaId, title: str) -> BrowseMediaSource:
@@ -218,3 +273,182 @@ def _event_node(camera: MediaId, event: HistoryEvent) -> BrowseMediaSource:
         can_expand=False,
         thumbnail=event_thumbnail_url(camera.entry_id, camera.device_id, event.start),
     )
+
+
+type _Download = Callable[[RingPartnerClient, str], Awaitable[web.StreamResponse]]
+
+
+def _ms(when: datetime) -> int:
+    """Return epoch milliseconds."""
+    return int(when.timestamp() * 1000)
+
+
+def _path_prefix(entry_id: str, device_id: str) -> str:
+    """Return the URL prefix of a device's event media."""
+    return (
+        f"/api/{DOMAIN}/event_media/{quote(entry_id, safe='')}/"
+        f"{quote(device_id, safe='')}"
+    )
+
+
+def event_clip_url(
+    entry_id: str, device_id: str, start: datetime, end: datetime
+) -> str:
+    """Return the view URL of the footage between start and end."""
+    return f"{_path_prefix(entry_id, device_id)}/{_ms(start)}/{_ms(end)}/clip"
+
+
+def event_thumbnail_url(entry_id: str, device_id: str, start: datetime) -> str:
+    """Return the view URL of the frame at an event's start."""
+    return f"{_path_prefix(entry_id, device_id)}/{_ms(start)}/thumbnail"
+
+
+@callback
+def async_loaded_entry(
+    hass: HomeAssistant, entry_id: str
+) -> RingPartnerConfigEntry | None:
+    """Return a loaded Ring Partner config entry by id."""
+    entry = hass.config_entries.async_get_entry(entry_id)
+    if (
+        entry is None
+        or entry.domain != DOMAIN
+        or entry.state is not ConfigEntryState.LOADED
+    ):
+        return None
+    return entry
+
+
+def camera_device(entry: RingPartnerConfigEntry, device_id: str) -> Device | None:
+    """Return the entry's device if it records video."""
+    device = entry.runtime_data.coordinator.data.get(device_id)
+    return device if device is not None and device.has_video else None
+
+
+def _check_permission(hass: HomeAssistant, user: User, device_id: str) -> None:
+    """Raise Unauthorized unless the user may read the device's camera entity."""
+    # The camera's unique id is "<device_id>_camera" (entity.py).
+    entity_id = er.async_get(hass).async_get_entity_id(
+        "camera", DOMAIN, f"{device_id}_camera"
+    )
+    if entity_id is None or not user.permissions.check_entity(entity_id, POLICY_READ):
+        raise Unauthorized(entity_id=entity_id, permission=POLICY_READ)
+
+
+class _RingPartnerEventMediaView(HomeAssistantView):
+    """Check the camera, the user and the time, then download from Ring."""
+
+    requires_auth = True
+
+    async def _async_serve(
+        self,
+        request: web.Request,
+        entry_id: str,
+        device_id: str,
+        start: datetime,
+        download: _Download,
+    ) -> web.StreamResponse:
+        """Answer with the downloaded media, or a 404/502 that says (translated) why not."""
+        hass = request.app[KEY_HASS]
+        entry = async_loaded_entry(hass, entry_id)
+        if entry is None or camera_device(entry, device_id) is None:
+            return self._error(
+                _error(HomeAssistantError, "unknown_camera", identifier=device_id),
+                HTTPStatus.NOT_FOUND,
+            )
+        _check_permission(hass, request[KEY_HASS_USER], device_id)
+        if start < consent_time(entry) or start > dt_util.utcnow():
+            # Ring would answer 403 (docs/media.md#image-download): nothing is asked
+            # from before consent, nor from the future.
+            return self._error(
+                _error(HomeAssistantError, "media_outside_range"), HTTPStatus.NOT_FOUND
+            )
+        try:
+            return await download(entry.runtime_data.client, device_id)
+        except RingPartnerError as err:
+            # Debug only: one failing camera would log once per thumbnail of a browse.
+            LOGGER.debug("No event media for %s: %s", device_id, err)
+            expected = translation_key(err) in _NO_MEDIA_KEYS
+            return self._error(
+                ha_error(err),
+                HTTPStatus.NOT_FOUND if expected else HTTPStatus.BAD_GATEWAY,
+            )
+
+    def _error(self, error: HomeAssistantError, status: HTTPStatus) -> web.Response:
+        """Answer a translated message, with its translation key as the code."""
+        return self.json_message(str(error), status, message_code=error.translation_key)
+
+
+def _from_ms(value: str) -> datetime:
+    """Return the datetime of an epoch-milliseconds path segment."""
+    return dt_util.utc_from_timestamp(int(value) / 1000)
+
+
+class RingPartnerEventClipView(_RingPartnerEventMediaView):
+    """Stream the MP4 footage of an event."""
+
+    url = EVENT_CLIP_PATH
+    name = f"api:{DOMAIN}:event_clip"
+
+    async def get(
+        self, request: web.Request, entry_id: str, device_id: str, start: str, end: str
+    ) -> web.StreamResponse:
+        """Download the footage from the event's start to its end."""
+        start_at = _from_ms(start)
+        duration = min(
+            max(_from_ms(end) - start_at, MIN_CLIP_DURATION), MAX_CLIP_DURATION
+        )
+
+        async def _download(
+            client: RingPartnerClient, device_id: str
+        ) -> web.StreamResponse:
+            clip = await client.download_clip(
+                device_id, start=start_at, duration=duration
+            )
+            return web.Response(body=clip.content, content_type=CLIP_CONTENT_TYPE)
+
+        return await self._async_serve(
+            request, entry_id, device_id, start_at, _download
+        )
+
+
+class RingPartnerEventThumbnailView(_RingPartnerEventMediaView):
+    """Serve the small frame at an event's start."""
+
+    url = EVENT_THUMBNAIL_PATH
+    name = f"api:{DOMAIN}:event_thumbnail"
+
+    async def get(
+        self, request: web.Request, entry_id: str, device_id: str, start: str
+    ) -> web.StreamResponse:
+        """Download the frame at the event's start, scaled by Ring."""
+        start_at = _from_ms(start)
+
+        async def _download(
+            client: RingPartnerClient, device_id: str
+        ) -> web.StreamResponse:
+            image = await client.download_image(
+                device_id, at=start_at, width=THUMBNAIL_WIDTH
+            )
+            return web.Response(
+                body=image.content,
+                content_type=(
+                    image.content_type
+                    if image.content_type in IMAGE_CONTENT_TYPES
+                    else "image/jpeg"
+                ),
+                headers={"Cache-Control": THUMBNAIL_CACHE_CONTROL},
+            )
+
+        return await self._async_serve(
+            request, entry_id, device_id, start_at, _download
+        )
+
+
+@callback
+def async_register_media_views(hass: HomeAssistant) -> None:
+    """Register the event media views once; views cannot be unregistered."""
+    if hass.data.get(DATA_MEDIA_VIEWS):
+        return
+    hass.data[DATA_MEDIA_VIEWS] = True
+    hass.http.register_view(RingPartnerEventClipView())
+    hass.http.register_view(RingPartnerEventThumbnailView())

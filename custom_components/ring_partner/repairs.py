@@ -1,4 +1,8 @@
-"""Repairs for the Ring Partner integration: missing external URL, link left awaiting."""
+"""Every repair issue of the Ring Partner integration, and the fix flow of the fixable one.
+
+Missing external URL (Appstore linking needs one), a link Ring left awaiting (fixable), no
+webhook received since linking, and webhook signatures that keep failing.
+"""
 
 from typing import Any
 
@@ -11,9 +15,12 @@ from homeassistant.helpers import issue_registry as ir
 
 from .client import IntegrationStatus, RingPartnerClient, RingPartnerError
 from .const import DOMAIN, LOGGER
+from .endpoints import async_webhook_url
 
 NO_EXTERNAL_URL_ISSUE = "no_external_url"
 NO_EXTERNAL_URL_DOCS = "https://www.home-assistant.io/docs/configuration/remote/"
+NO_WEBHOOK_ISSUE = "no_webhook_received"
+SIGNATURE_FAILURES_ISSUE = "webhook_signature_failures"
 
 
 def awaiting_issue_id(account_id: str) -> str:
@@ -41,11 +48,64 @@ def async_delete_no_url_issue(hass: HomeAssistant) -> None:
     ir.async_delete_issue(hass, DOMAIN, NO_EXTERNAL_URL_ISSUE)
 
 
+def no_webhook_issue_id(entry_id: str) -> str:
+    """Return the id of an entry's "no webhook received" issue."""
+    return f"{NO_WEBHOOK_ISSUE}_{entry_id}"
+
+
+@callback
+def async_create_no_webhook_issue(
+    hass: HomeAssistant, entry_id: str, title: str
+) -> None:
+    """Tell the user no webhook arrived within a day of linking an account."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        no_webhook_issue_id(entry_id),
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=NO_WEBHOOK_ISSUE,
+        translation_placeholders={
+            "account": title,
+            "webhook_url": async_webhook_url(hass),
+        },
+    )
+
+
+@callback
+def async_delete_no_webhook_issue(hass: HomeAssistant, entry_id: str) -> None:
+    """Forget an entry's "no webhook received" issue (a webhook came, or it unloaded)."""
+    ir.async_delete_issue(hass, DOMAIN, no_webhook_issue_id(entry_id))
+
+
+@callback
+def async_create_signature_failures_issue(hass: HomeAssistant) -> None:
+    """Tell the user that webhooks keep arriving with wrong signatures (wrong HMAC key)."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        SIGNATURE_FAILURES_ISSUE,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=SIGNATURE_FAILURES_ISSUE,
+        translation_placeholders={"webhook_url": async_webhook_url(hass)},
+    )
+
+
+@callback
+def async_delete_signature_failures_issue(hass: HomeAssistant) -> None:
+    """Forget the signature issue after an hour without failures."""
+    ir.async_delete_issue(hass, DOMAIN, SIGNATURE_FAILURES_ISSUE)
+
+
 @callback
 def async_create_awaiting_issue(
     hass: HomeAssistant, account_id: str, title: str
 ) -> None:
-    """Record that the PATCH to completed failed (§1.5 step 10: the link is not live)."""
+    """Record that the PATCH to completed failed: the link is not live yet.
+
+    See docs/linking.md#appstore-linking-step-by-step.
+    """
     ir.async_create_issue(
         hass,
         DOMAIN,

@@ -1,4 +1,4 @@
-"""Still images for Ring cameras: consent-aware, cached and shared (ring-partner-api.md §4.4).
+"""Still images for Ring cameras: consent-aware, cached and shared (docs/media.md#stills).
 
 Ring never captures a still on request: the image download returns an existing frame of a
 recording, and any time before the user's consent (the link time) answers 403. The frontend
@@ -14,7 +14,7 @@ requests (POST, then the presigned GET), so one `CameraSnapshots` per camera:
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -23,32 +23,35 @@ import time
 from typing import Any, Final
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.util import dt as dt_util
 
 from .client import (
+    RECORDING_NOT_READY_DELAYS,
     MediaImage,
+    Resolution,
     RingPartnerClient,
     RingPartnerError,
+    RingPartnerForbiddenError,
+    RingPartnerMediaNotFoundError,
     RingPartnerRateLimitError,
+    RingPartnerRecordingNotReadyError,
     WebhookEvent,
     WebhookEventType,
 )
-from .const import DOMAIN, LOGGER, signal_device_event
+from .const import DOMAIN, LOGGER
 from .coordinator import RingPartnerConfigEntry, consent_time
-from .snapshot_fetch import Resolution, async_download_event_frame, is_expected_failure
 
 # A frame only changes when the device records again. Motion and ding events arrive by
 # webhook and replace the cached frame at once; the TTL catches recordings nobody told us
 # about (live views, lost webhooks) while keeping a wall of open cards to one download a
 # minute per camera (the bosch_smart_camera integration uses the same 60 s).
 STILL_IMAGE_TTL: Final = timedelta(seconds=60)
-# `latest_in_range` windows may span at most 24 h (§4.4). `end` is left to Ring (its "now"),
+# `latest_in_range` windows may span at most 24 h (docs/media.md#image-download). `end` is
+# left to Ring (its "now"),
 # so keep a few minutes in hand for clock skew between Home Assistant and Ring.
 LATEST_IN_RANGE_WINDOW: Final = timedelta(hours=23, minutes=55)
-# Ring answers 425 RECORDING_NOT_READY while an event's recording is still being processed
-# (§4.4, §11 item 17: no number given). Retry with backoff for about 30 s in total.
-RECORDING_NOT_READY_DELAYS: Final[tuple[float, ...]] = (1.0, 2.0, 4.0, 8.0, 15.0)
+# How long an event's frame is waited for while Ring answers 425 (the client's default).
+EVENT_FRAME_DELAYS: Final[tuple[float, ...]] = RECORDING_NOT_READY_DELAYS
 # Negative cache: after a failed download (nothing recorded yet, 403, 503, 429, ...) no
 # request goes upstream for this long, doubling per failure up to the maximum. A new event
 # lifts it, since it means new media.
@@ -87,7 +90,6 @@ class CameraSnapshots:
         create_task: TaskFactory,
         now: Callable[[], datetime] = dt_util.utcnow,
         monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         """Initialize for a device; nothing before `linked_at` is ever requested."""
         self._client = client
@@ -96,7 +98,6 @@ class CameraSnapshots:
         self._create_task = create_task
         self._now = now
         self._monotonic = monotonic
-        self._sleep = sleep
         self._cached: _Cached | None = None
         self._inflight: asyncio.Task[None] | None = None
         self._latest_event: datetime | None = None
@@ -136,7 +137,7 @@ class CameraSnapshots:
 
     @callback
     def async_handle_event(self, event: WebhookEvent) -> None:
-        """Fetch a motion or ding event's frame in the background (dispatcher target)."""
+        """Fetch a motion or ding event's frame in the background (a hub subscriber)."""
         if event.event_type not in _EVENT_TYPES:
             return
         when = event.timestamp or event.sent_at or self._now()
@@ -191,13 +192,11 @@ class CameraSnapshots:
         try:
             try:
                 if event_time is not None:
-                    image = await async_download_event_frame(
-                        self._client,
+                    image = await self._client.download_event_image(
                         self._device_id,
                         event_time,
                         wanted,
-                        delays=RECORDING_NOT_READY_DELAYS,
-                        sleep=self._sleep,
+                        not_ready_delays=EVENT_FRAME_DELAYS,
                     )
                 else:
                     image = await self._async_download_latest(wanted)
@@ -249,7 +248,7 @@ class CameraSnapshots:
             delay = max(delay, err.retry_after)
         self._retry_at = self._monotonic() + delay
         self._backoff = min(self._backoff * 2, FAILURE_BACKOFF_MAX.total_seconds())
-        if is_expected_failure(err) or self._failing:
+        if _is_expected_failure(err) or self._failing:
             LOGGER.debug(
                 "No still image for %s (%s); next try in %.0f s",
                 self._device_id,
@@ -270,7 +269,7 @@ def async_get_snapshots(
     """Return the camera's shared still-image cache, creating it on first use.
 
     The camera and the "Last event" image entity of a device share it; it listens to the
-    device's webhook events until the entry unloads.
+    device's events until the entry unloads.
     """
     devices = entry.runtime_data.snapshots
     if (snapshots := devices.get(device_id)) is None:
@@ -281,8 +280,21 @@ def async_get_snapshots(
             create_task=partial(entry.async_create_background_task, hass),
         )
         entry.async_on_unload(
-            async_dispatcher_connect(
-                hass, signal_device_event(device_id), snapshots.async_handle_event
+            entry.runtime_data.push.async_subscribe(
+                device_id, snapshots.async_handle_event
             )
         )
     return snapshots
+
+
+def _is_expected_failure(err: RingPartnerError) -> bool:
+    """Return True for failures that are normal for a camera and not worth a warning.
+
+    403 (before consent), 416 (nothing recorded yet) and 425 (recording not ready).
+    """
+    return isinstance(
+        err,
+        RingPartnerForbiddenError
+        | RingPartnerMediaNotFoundError
+        | RingPartnerRecordingNotReadyError,
+    )

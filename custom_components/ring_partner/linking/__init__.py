@@ -1,7 +1,8 @@
-"""Appstore account linking: waiting flows, pairing codes and nonce matching (§1.5).
+"""Appstore account linking: waiting flows, pairing codes and nonce matching.
 
-The HTTP side (Token Exchange and Account Link views, their pages) is in `link_views`;
-the code exchange with Ring is in `token_exchange`.
+Ring's one-way linking (docs/linking.md#appstore-linking-step-by-step) reaches Home Assistant
+twice: Ring's servers POST a code (`token_exchange`), then the user's browser arrives with a
+nonce (`views`). The registry here ties both to the config flow that waits for them.
 """
 
 import asyncio
@@ -19,16 +20,16 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
-from .api import RingPartnerStaticTokenAuth
-from .client import (
+from ..client import (
     IntegrationStatus,
     RingPartnerClient,
     RingPartnerError,
     RingPartnerInvalidNonceError,
+    StaticTokenAuth,
     User,
     find_nonce_account,
 )
-from .const import DOMAIN, LOGGER
+from ..const import DOMAIN, LOGGER
 from .token_exchange import LinkCredentials, TokenExchange, UnclaimedToken
 
 # Eight digits and six tries give an attacker a 6e-8 chance; the flow aborts after that.
@@ -237,8 +238,8 @@ class LinkingRegistry:
         """POST the nonce, PATCH completed (§2.2, §2.3) and hand the result to the flow."""
         session = async_get_clientsession(self.hass)
         client = RingPartnerClient(
-            RingPartnerStaticTokenAuth(
-                session, unclaimed.credentials.api_base, unclaimed.token
+            StaticTokenAuth(
+                session, unclaimed.credentials.api_base, token=unclaimed.token
             )
         )
         try:

@@ -1,4 +1,8 @@
-"""Exchange the one-time code Ring posts to the Token Exchange URL (§1.2, §1.5 steps 2-3)."""
+"""Exchange the one-time code Ring posts to the Token Exchange URL for an unclaimed token.
+
+See docs/linking.md#the-token-exchange-url: the code must be exchanged within 60 s, and the
+account it belongs to is learnt from users/me before the browser brings the nonce.
+"""
 
 import asyncio
 from collections.abc import Callable
@@ -13,11 +17,10 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
 
-from .api import RingPartnerStaticTokenAuth
-from .client import RingPartnerClient, RingPartnerError, User, exchange_code
-from .const import LOGGER
+from ..client import RingPartnerError, Transport, User, exchange_code_for_account
+from ..const import LOGGER
 
-# Ring's code must be exchanged within 60 s (§1.2); keep a margin for users/me.
+# Ring's code must be exchanged within 60 s; keep a margin for users/me.
 EXCHANGE_TIMEOUT = 30.0
 # An unclaimed token waits as long as the flow's progress step: the user installs the
 # app, then Ring redirects the browser within seconds; nothing stays in memory longer.
@@ -55,24 +58,21 @@ async def async_exchange_code(
     Raises RingPartnerError, or TimeoutError past EXCHANGE_TIMEOUT.
     """
     async with asyncio.timeout(EXCHANGE_TIMEOUT):
-        response = await exchange_code(
-            session,
+        linked = await exchange_code_for_account(
+            Transport(session, credentials.api_base),
             token_url=credentials.token_url,
             client_id=credentials.client_id,
             client_secret=credentials.client_secret,
             code=code,
         )
-        token: dict[str, Any] = {
-            **response.as_dict(),
-            "expires_at": time.time() + response.expires_in,
-        }
-        user = await RingPartnerClient(
-            RingPartnerStaticTokenAuth(session, credentials.api_base, token)
-        ).get_user()
+    token: dict[str, Any] = {
+        **linked.token.as_dict(),
+        "expires_at": time.time() + linked.token.expires_in,
+    }
     return UnclaimedToken(
         credentials=credentials,
         token=token,
-        user=user,
+        user=linked.user,
         expires=dt_util.utcnow() + UNCLAIMED_TOKEN_LIFETIME,
     )
 
@@ -117,7 +117,8 @@ class TokenExchange:
     ) -> None:
         """Try each app's credentials until one exchanges the code.
 
-        The Token Exchange URL is unauthenticated (§11.1): the exchange is the check.
+        The Token Exchange URL is unauthenticated (docs/ambiguities.md#token-exchange-request):
+        the exchange is the check.
         """
         session = async_get_clientsession(self.hass)
         for credentials in candidates:

@@ -1,4 +1,4 @@
-"""Appstore linking over HTTP: the Token Exchange and Account Link views (§1.5)."""
+"""Appstore linking over HTTP: the Token Exchange and Account Link views and the link page."""
 
 from dataclasses import dataclass, replace
 import html
@@ -10,9 +10,9 @@ from aiohttp import web
 from homeassistant.components.http import KEY_HASS, HomeAssistantView
 from homeassistant.core import HomeAssistant, callback
 
-from .client import RingPartnerLinkError, check_link_time
-from .const import ACCOUNT_LINK_PATH, TOKEN_EXCHANGE_PATH
-from .linking import DATA_LINKING, LinkingRegistry
+from ..client import RingPartnerLinkError, check_link_time
+from ..const import ACCOUNT_LINK_PATH, TOKEN_EXCHANGE_PATH
+from . import DATA_LINKING, LinkingRegistry
 
 _CODE_RE = re.compile(r"[\x21-\x7e]{1,2048}")  # printable ASCII, no spaces
 _NONCE_RE = re.compile(r"[A-Za-z0-9_-]{16,128}")  # §1.5: 43-char URL-safe base64

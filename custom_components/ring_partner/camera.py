@@ -56,7 +56,7 @@ PARALLEL_UPDATES = 0
 CANDIDATE_QUIET_GAP: Final = 0.3
 CANDIDATE_GATHER_CAP: Final = 2.0
 # Ring ends live views after 30 s on battery and 60 s on line power, but exposes no power
-# source (docs/ambiguities.md#power-source-and-the-live-view-cap): a `battery_status`
+# source (docs/ambiguities.md#power-source-and-live-view-cap): a `battery_status`
 # capability is the only hint, and absent it the longer cap is assumed. The timer only
 # closes bookkeeping Ring has ended anyway, so guessing long never cuts a view short.
 WHEP_CAP_BATTERY: Final = timedelta(seconds=30)

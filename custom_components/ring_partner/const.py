@@ -38,7 +38,7 @@ class LinkMethod(StrEnum):
 DEFAULT_SCAN_INTERVAL: Final = timedelta(minutes=5)
 # While no webhook has arrived for WEBHOOK_SILENCE, poll every minute instead so device state
 # stays roughly current (history and polling are Ring's suggested fallback,
-# docs/webhooks.md#delivery-semantics).
+# docs/webhooks.md#delivery).
 FALLBACK_SCAN_INTERVAL: Final = timedelta(seconds=60)
 WEBHOOK_SILENCE: Final = timedelta(hours=1)
 
@@ -48,7 +48,7 @@ DEFAULT_MOTION_HOLD: Final = timedelta(seconds=30)
 DEFAULT_DING_HOLD: Final = timedelta(seconds=10)
 
 # Fixed view paths: Ring's developer console holds one URL per purpose and app
-# (docs/linking.md#urls-in-rings-developer-console).
+# (docs/linking.md#portal-urls).
 TOKEN_EXCHANGE_PATH: Final = "/api/ring_partner/link/token"
 ACCOUNT_LINK_PATH: Final = "/api/ring_partner/link/account"
 WEBHOOK_PATH: Final = "/api/ring_partner/webhook"

@@ -5,7 +5,7 @@ events, newest first. Each event plays its recording and shows the frame at its 
 downloaded on request through the authenticated views below. Nothing is cached: browsing a
 camera reads its history once, and resolving an event reads it once more.
 
-Ring's media endpoints are addressed by time, not by event (docs/media.md#clips,
+Ring's media endpoints are addressed by time, not by event (docs/media.md#clip-download,
 docs/media.md#image-download): clips are POST downloads and images sit behind short-lived
 presigned URLs, neither of which a browser or media player can use. So the browser links to
 these views, which download on request and pass the bytes on; Ring's URLs never leave Home
@@ -52,7 +52,7 @@ from .coordinator import RingPartnerConfigEntry, consent_time
 from .errors import ha_error, translation_key
 
 MEDIA_SOURCE_TITLE: Final = "Ring"
-# History pages hold an undocumented number of events (docs/ambiguities.md#history-paging):
+# History pages hold an undocumented number of events (docs/ambiguities.md#history-paging-and-time-filters):
 # two pages and at
 # most 50 events keep one browse to two requests.
 HISTORY_PAGES: Final = 2

@@ -104,7 +104,7 @@ def async_create_awaiting_issue(
 ) -> None:
     """Record that the PATCH to completed failed: the link is not live yet.
 
-    See docs/linking.md#appstore-linking-step-by-step.
+    See docs/linking.md#appstore-linking-steps.
     """
     ir.async_create_issue(
         hass,

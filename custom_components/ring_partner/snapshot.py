@@ -1,4 +1,4 @@
-"""Still images for Ring cameras: consent-aware, cached and shared (docs/media.md#stills).
+"""Still images for Ring cameras: consent-aware, cached and shared (docs/media.md#consent-aware-stills).
 
 Ring never captures a still on request: the image download returns an existing frame of a
 recording, and any time before the user's consent (the link time) answers 403. The frontend

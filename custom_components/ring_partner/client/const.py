@@ -39,7 +39,7 @@ MAX_CLIP_DURATION: Final = timedelta(minutes=15)
 MAX_IMAGE_WIDTH: Final = 1920
 MAX_IMAGE_HEIGHT: Final = 1080
 # Ring answers 425 RECORDING_NOT_READY while an event's recording is still being processed
-# and gives no number for how long that takes (docs/ambiguities.md#media-latency): an event's
+# and gives no number for how long that takes (docs/ambiguities.md#recording-latency): an event's
 # frame is retried with backoff for about 30 s in total.
 RECORDING_NOT_READY_DELAYS: Final[tuple[float, ...]] = (1.0, 2.0, 4.0, 8.0, 15.0)
 
@@ -174,7 +174,7 @@ class DeviceInclude(StrEnum):
 
 ALL_INCLUDES: Final[tuple[DeviceInclude, ...]] = tuple(DeviceInclude)
 
-# Audio actions that mark chime playback; readings differ (docs/ambiguities.md#chime-playback).
+# Audio actions that mark chime playback; readings differ (docs/ambiguities.md#chime-playback-body).
 CHIME_PLAY_ACTIONS: Final = frozenset({"chime.play", "playback"})
 # Product image folders Ring uses for doorbells: Ring advises keeping an own mapping of device
 # kinds, and the product image is the only per-model hint it returns (docs/ring-api.md#device-kinds).

@@ -72,7 +72,7 @@ async def exchange_code_for_account(
     """Exchange a code and identify its account with `GET /v1/users/me`.
 
     Appstore linking needs the account id before the nonce can be matched
-    (docs/linking.md#appstore-linking-step-by-step).
+    (docs/linking.md#appstore-linking-steps).
     """
     token = await exchange_code(
         transport,

@@ -1,6 +1,6 @@
 """Appstore account linking: waiting flows, pairing codes and nonce matching.
 
-Ring's one-way linking (docs/linking.md#appstore-linking-step-by-step) reaches Home Assistant
+Ring's one-way linking (docs/linking.md#appstore-linking-steps) reaches Home Assistant
 twice: Ring's servers POST a code (`token_exchange`), then the user's browser arrives with a
 nonce (`views`). The registry here ties both to the config flow that waits for them.
 """

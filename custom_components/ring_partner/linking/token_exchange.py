@@ -1,6 +1,6 @@
 """Exchange the one-time code Ring posts to the Token Exchange URL for an unclaimed token.
 
-See docs/linking.md#the-token-exchange-url: the code must be exchanged within 60 s, and the
+See docs/linking.md#token-exchange-url: the code must be exchanged within 60 s, and the
 account it belongs to is learnt from users/me before the browser brings the nonce.
 """
 

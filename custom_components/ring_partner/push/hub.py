@@ -38,7 +38,7 @@ MAX_COUNTED_TYPES: Final = 32
 LOG_INTERVAL: Final = 60.0
 MAX_LOG_KEYS: Final = 256
 # Ring retries for about 73 minutes and may replay its dead-letter queue
-# (docs/webhooks.md#delivery-semantics); a day of ids covers both. The size cap bounds
+# (docs/webhooks.md#delivery); a day of ids covers both. The size cap bounds
 # memory (two ids per event, ~10 000 events a day).
 DEDUPE_TTL: Final = timedelta(hours=24).total_seconds()
 DEDUPE_MAX_IDS: Final = 20_000
@@ -182,7 +182,7 @@ DATA_SEEN: HassKey[WebhookSeenStore] = HassKey(f"{DOMAIN}_webhook_seen")
 class EventLedger:
     """The one deduplication point: deliveries by id, device events by identity.
 
-    Ring may deliver a webhook twice (docs/webhooks.md#delivery-semantics), and the same event
+    Ring may deliver a webhook twice (docs/webhooks.md#delivery), and the same event
     can come back from history; only the first sighting passes.
     """
 
@@ -354,7 +354,7 @@ class RingPartnerPush:
                 WebhookEventType.SUBSCRIPTION_ACTIVATED
                 | WebhookEventType.SUBSCRIPTION_DEACTIVATED
             ):
-                # Partner-app plans (docs/webhooks.md#subscription-webhooks); nothing in
+                # Partner-app plans (docs/webhooks.md#subscription-events); nothing in
                 # Home Assistant depends on them.
                 self.health.last_subscription_event = event.type_name
             case _:
@@ -429,7 +429,7 @@ class RingPartnerPush:
     def _async_revoke(self) -> None:
         """Tokens are revoked: mark entities unavailable and ask the user to re-link.
 
-        See docs/linking.md#unlinking-and-revocation.
+        See docs/linking.md#unlinking.
         """
         self.health.integration_removed_at = dt_util.utcnow()
         LOGGER.warning(

@@ -79,7 +79,7 @@ class RingPartnerWebhookReceiver:
         """Return the HMAC keys of configured entries and of links in progress.
 
         Ring signs device_added and app_integration_added while linking
-        (docs/linking.md#appstore-linking-step-by-step), before the entry exists.
+        (docs/linking.md#appstore-linking-steps), before the entry exists.
         """
         keys = {
             key

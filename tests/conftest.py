@@ -9,9 +9,12 @@ from unittest.mock import patch
 
 from aiohttp import ClientSession, web
 import pytest
+from syrupy.assertion import SnapshotAssertion
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.ring_partner import PLATFORMS
 from custom_components.ring_partner.const import (
     CONF_ACCOUNT_ID,
     CONF_API_BASE,
@@ -29,6 +32,7 @@ from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
 )
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, State
 from homeassistant.setup import async_setup_component
 from simulator import Simulator, SimulatorConfig, run_simulator
@@ -43,6 +47,12 @@ HMAC_KEY = "sim-hmac-key"
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Enable loading custom integrations in every test."""
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Use Home Assistant's snapshot format in tests/snapshots/ (phacc's own is shadowed)."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture
@@ -252,13 +262,23 @@ def config_entry(
 
 
 @pytest.fixture
+def platforms() -> list[Platform]:
+    """Return the platforms to set up; parametrize to load one (snapshot tests)."""
+    return PLATFORMS
+
+
+@pytest.fixture
 async def init_integration(
-    hass: HomeAssistant, setup_integration_yaml: None, config_entry: MockConfigEntry
+    hass: HomeAssistant,
+    setup_integration_yaml: None,
+    config_entry: MockConfigEntry,
+    platforms: list[Platform],
 ) -> MockConfigEntry:
     """Set up the integration with the linked default account."""
     config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    with patch("custom_components.ring_partner.PLATFORMS", platforms):
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+        await hass.async_block_till_done()
     return config_entry
 
 

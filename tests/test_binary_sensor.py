@@ -9,6 +9,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.ring_partner.const import CONF_DING_HOLD, CONF_MOTION_HOLD
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass
@@ -17,10 +18,13 @@ from homeassistant.const import (
     ATTR_FRIENDLY_NAME,
     STATE_OFF,
     STATE_ON,
+    Platform,
 )
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from simulator.scenario import FRONT_DOOR_ID
 
+from . import snapshot_ring_platform
 from .conftest import SimControl, state_of, webhook_client
 from .webhook_helpers import TestClient, post_webhook, webhook_body
 
@@ -145,3 +149,18 @@ async def test_unload_cancels_hold_timers(
     await _event(client, "motion_detected", 1)
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     await hass.async_block_till_done()
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.parametrize("platforms", [[Platform.BINARY_SENSOR]])
+async def test_binary_sensor_snapshot(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+    snapshot: SnapshotAssertion,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Every binary_sensor entity: state, attributes, classes, translation key and device."""
+    await snapshot_ring_platform(
+        hass, entity_registry, device_registry, snapshot, init_integration.entry_id
+    )

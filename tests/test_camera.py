@@ -13,6 +13,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.ring_partner import camera as camera_module
 from custom_components.ring_partner.camera import RingPartnerCamera, live_view_cap
@@ -24,10 +25,12 @@ from custom_components.ring_partner.client import (
 )
 from homeassistant.components.camera import CameraState
 from homeassistant.components.camera.const import DATA_COMPONENT
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from simulator.scenario import BACKYARD_ID, FRONT_DOOR_ID
 
+from . import snapshot_ring_platform
 from .camera_helpers import (
     browser_offer,
     complete_offer,
@@ -385,3 +388,18 @@ async def test_entities_registered(
     assert state.attributes["brand"] == "Ring"
     assert state.attributes["motion_detection"] is True
     assert state.attributes["image_captured_at"] is None
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.parametrize("platforms", [[Platform.CAMERA]])
+async def test_camera_snapshot(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+    snapshot: SnapshotAssertion,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Every camera entity: state, attributes, classes, translation key and device."""
+    await snapshot_ring_platform(
+        hass, entity_registry, device_registry, snapshot, init_integration.entry_id
+    )

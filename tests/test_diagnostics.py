@@ -6,6 +6,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
+from syrupy.assertion import SnapshotAssertion
+from syrupy.filters import props
 
 from homeassistant.core import HomeAssistant
 
@@ -31,3 +33,20 @@ async def test_diagnostics_redact_secrets(
     assert len(diagnostics["devices"]) == 4
     assert diagnostics["webhooks"]["receiving"] is False
     assert diagnostics["entry"]["data"]["token"]["access_token"] == "**REDACTED**"
+
+
+async def test_diagnostics_snapshot(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_client,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """The whole download, with this run's times and simulator ports masked."""
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, init_integration
+    )
+    assert diagnostics == snapshot(
+        exclude=props(
+            "linked_at", "expires_at", "reported_at", "expires_in", "endpoints"
+        )
+    )

@@ -6,6 +6,7 @@ from pathlib import Path
 from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.ring_partner.binary_sensor import EVENT_BINARY_SENSORS
 from custom_components.ring_partner.const import DOMAIN
@@ -16,11 +17,13 @@ from homeassistant.const import (
     ATTR_FRIENDLY_NAME,
     STATE_ON,
     STATE_UNKNOWN,
+    Platform,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from simulator.scenario import BACKYARD_ID, CHIME_ID, FRONT_DOOR_ID
 
+from . import snapshot_ring_platform
 from .conftest import SimControl, state_of
 from .webhook_helpers import TestClient, post_webhook, sim_event, webhook_body
 
@@ -139,3 +142,18 @@ def test_translations_and_icons_cover_every_event_type() -> None:
             assert strings["entity"]["binary_sensor"][sensor.translation_key]["name"]
     for issue in ("no_webhook_received", "webhook_signature_failures"):
         assert "{webhook_url}" in strings["issues"][issue]["description"]
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.parametrize("platforms", [[Platform.EVENT]])
+async def test_event_snapshot(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+    snapshot: SnapshotAssertion,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Every event entity: state, attributes, classes, translation key and device."""
+    await snapshot_ring_platform(
+        hass, entity_registry, device_registry, snapshot, init_integration.entry_id
+    )

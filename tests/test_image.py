@@ -9,12 +9,16 @@ from unittest.mock import patch
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.ring_partner import snapshot
 from homeassistant.components.camera import async_get_image
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from simulator.scenario import FRONT_DOOR_ID
 
+from . import snapshot_ring_platform
 from .conftest import SimControl, state_of
 
 FRONT_DOOR = "camera.front_door"
@@ -160,3 +164,18 @@ async def test_events_update_last_event_image(
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     # The caches live in the entry's runtime data, which unloading drops.
     assert not hasattr(init_integration, "runtime_data")
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.parametrize("platforms", [[Platform.IMAGE]])
+async def test_image_snapshot(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+    snapshot: SnapshotAssertion,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Every image entity: state, attributes, classes, translation key and device."""
+    await snapshot_ring_platform(
+        hass, entity_registry, device_registry, snapshot, init_integration.entry_id
+    )

@@ -63,7 +63,7 @@ def test_recorded_devices_include_all() -> None:
     assert caps.motion_detection_configurations == ("enabled", "motion_zones")
     assert caps.supports_snapshot
     assert not caps.battery_status
-    assert caps.sensors == frozenset()
+    assert caps.sensors == ()
     assert caps.audio is not None
     assert caps.audio.customizable_slots is None
 
@@ -185,7 +185,7 @@ def test_chime_and_sensor_capabilities() -> None:
             },
         }
     )
-    assert sensor.sensors == frozenset({"flood_detection", "freeze_detection"})
+    assert sensor.sensors == ("flood_detection", "freeze_detection")
     assert sensor.battery_status
     assert not sensor.is_chime
 

@@ -168,7 +168,8 @@ class DeviceCapabilities:
     motion_detection_configurations: tuple[str, ...] = ()
     image_enhancements: tuple[str, ...] = ()
     battery_status: bool = False
-    sensors: frozenset[str] = frozenset()
+    # Sensor capability keys present, in Ring's key order (a tuple keeps diagnostics JSON).
+    sensors: tuple[str, ...] = ()
 
     @property
     def has_video(self) -> bool:
@@ -220,7 +221,7 @@ class DeviceCapabilities:
                 as_object(attributes.get("image_enhancements")).get("configurations")
             ),
             battery_status=attributes.get("battery_status") is not None,
-            sensors=frozenset(
+            sensors=tuple(
                 key for key in SENSOR_CAPABILITIES if attributes.get(key) is not None
             ),
         )

@@ -9,10 +9,10 @@ from unittest.mock import patch
 
 from aiohttp import ClientSession, web
 import pytest
-from syrupy.assertion import SnapshotAssertion
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.ring_partner import PLATFORMS
 from custom_components.ring_partner.const import (

@@ -16,11 +16,7 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
-from custom_components.ring_partner.client import (
-    RingPartnerConnectionError,
-    RingPartnerServerError,
-    User,
-)
+from custom_components.ring_partner.client import User
 from custom_components.ring_partner.const import (
     CONF_ACCOUNT_ID,
     CONF_DING_HOLD,
@@ -218,8 +214,8 @@ async def test_oauth_users_me_fails(
 ) -> None:
     """Ring not answering users/me after the exchange aborts with cannot_connect."""
     result = await choose(hass, "oauth")
-    with patch(GET_USER, side_effect=RingPartnerServerError(status=500)):
-        result = await authorize(hass, hass_client_no_auth, sim_control.session, result)
+    await sim_control.fault(path="^/v1/users/me$", status=404)
+    result = await authorize(hass, hass_client_no_auth, sim_control.session, result)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "cannot_connect"
 
@@ -306,34 +302,36 @@ async def test_playground(hass: HomeAssistant, sim_control: SimControl) -> None:
 
 
 @pytest.mark.parametrize(
-    ("side_effect", "error"),
+    ("fault", "error"),
     [
-        (RingPartnerConnectionError("down"), "cannot_connect"),
-        (ValueError("boom"), "unknown"),
-        (None, "invalid_auth"),
+        ({"status": 400}, "cannot_connect"),
+        # An unexpected failure cannot come from Ring's side: the one mock (autospec'd).
+        (None, "unknown"),
+        ({"status": 401}, "invalid_auth"),
     ],
 )
 @pytest.mark.usefixtures("setup_integration_yaml", "mock_setup_entry")
 async def test_playground_errors_recover(
     hass: HomeAssistant,
     sim_control: SimControl,
-    side_effect: Exception | None,
+    fault: dict[str, Any] | None,
     error: str,
 ) -> None:
     """Each error shows on the form; a good token then creates the entry."""
     result = await choose(hass, "playground")
-    if side_effect is None:
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_ACCESS_TOKEN: "not-a-token"}
-        )
-    else:
-        with patch(GET_USER, side_effect=side_effect):
+    token = await playground_token(sim_control)
+    if fault is None:
+        with patch(GET_USER, autospec=True, side_effect=ValueError("boom")):
             result = await hass.config_entries.flow.async_configure(
-                result["flow_id"], {CONF_ACCESS_TOKEN: "whatever"}
+                result["flow_id"], {CONF_ACCESS_TOKEN: token}
             )
+    else:
+        await sim_control.fault(path="^/v1/users/me$", count=1, **fault)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_ACCESS_TOKEN: token}
+        )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": error}
-    token = await playground_token(sim_control)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_ACCESS_TOKEN: token}
     )
@@ -571,7 +569,8 @@ async def test_playground_production_title_masks_email(hass: HomeAssistant) -> N
     """An account without a name is titled by its masked email; production stores no endpoints."""
     user = User(id="ava1.ring.account.nameless", email="dinner@example.com")
     result = await choose(hass, "playground")
-    with patch(GET_USER, return_value=user):
+    # Production endpoints cannot be reached from here: the one mock (autospec'd).
+    with patch(GET_USER, autospec=True, return_value=user):
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {CONF_ACCESS_TOKEN: "token"}
         )

@@ -103,6 +103,7 @@ async def add_device(request: web.Request) -> web.Response:
         or (components and kind != "multi_camera")
     ):
         raise bad_request("components: a list of lens ids, for a multi_camera only")
+    deliver = _deliver(body)
     spec = DeviceSpec(
         id=state.ids.opaque("ava1.ring.device."),
         name=name,
@@ -112,7 +113,7 @@ async def add_device(request: web.Request) -> web.Response:
         components=tuple(components),
     )
     device = state.add_device(account, spec)
-    result = events.set_shared(state, device, shared=True, deliver=_deliver(body))
+    result = events.set_shared(state, device, shared=True, deliver=deliver)
     return web.json_response({"id": device.id, **result})
 
 

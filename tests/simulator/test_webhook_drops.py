@@ -85,6 +85,15 @@ async def test_deliver_false_on_every_action(
     assert len(log) == 6
     assert {d["suppressed"] for d in log} == {"deliver: false"}
     await control(session, sim, f"{door}/ding", {"deliver": "no"}, expect=400)
+    before = len(sim.state.devices)
+    await control(
+        session,
+        sim,
+        "/accounts/default/devices",
+        {"name": "Bad", "kind": "camera", "deliver": 1},
+        expect=400,
+    )
+    assert len(sim.state.devices) == before
     await control(
         session,
         sim,

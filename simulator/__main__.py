@@ -8,8 +8,8 @@ import signal
 from typing import Any, Final
 
 from simulator.app import Simulator
-from simulator.config import MOTION_SUBTYPE_PLACEMENTS, SimulatorConfig
-from simulator.scenario import Scenario
+from simulator.config import CHOICES, SimulatorConfig
+from simulator.scenario import SCENARIO_NAMES, Scenario
 
 _LOGGER = logging.getLogger("simulator")
 
@@ -60,6 +60,43 @@ _VALUE_FLAGS: Final[tuple[tuple[str, str, type, str], ...]] = (
     ("--whep-cap-battery", "whep_cap_battery_s", float, "s"),
     ("--whep-cap-wired", "whep_cap_wired_s", float, "s"),
     ("--recording-not-ready", "recording_not_ready_s", float, "s"),
+    (
+        "--chime-playback-action",
+        "chime_playback_action",
+        str,
+        "action chimes list in audio.supported_actions",
+    ),
+)
+
+# Flags that pick one reading where sources disagree: (flag, field, help); the choices are
+# config.CHOICES[field], the default its first value.
+_CHOICE_FLAGS: Final[tuple[tuple[str, str, str], ...]] = (
+    (
+        "--motion-subtype-placement",
+        "motion_subtype_placement",
+        "where motion webhooks carry the subtype",
+    ),
+    (
+        "--capability-shape",
+        "capability_shape",
+        "how capability blocks that do not apply are sent",
+    ),
+    ("--chime-playback-body", "chime_playback_body", "playback body reading accepted"),
+    ("--chime-playback-response", "chime_playback_response", "playback success answer"),
+    ("--component-id-type", "component_id_type", "type of lens ids in webhooks"),
+    ("--sensor-reading-shape", "sensor_reading_shape", "temperature/humidity shape"),
+    (
+        "--token-exchange-shape",
+        "token_exchange_shape",
+        "how the code reaches the Token Exchange URL",
+    ),
+    (
+        "--app-integration-answer",
+        "app_integration_answer",
+        "app-integrations POST/PATCH answer shape",
+    ),
+    ("--whep-h264-profile", "whep_h264_profile", "H.264 profile of live view"),
+    ("--whep-video-fault", "whep_video_fault", "make live video undecodable"),
 )
 
 
@@ -90,12 +127,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="registered redirect URI for partner-initiated OAuth (repeatable; none = any)",
     )
-    add("--scenario", help="JSON scenario file (accounts and devices); see scenario.py")
+    for flag, name, text in _CHOICE_FLAGS:
+        add(
+            flag,
+            dest=name,
+            choices=CHOICES[name],
+            default=getattr(defaults, name),
+            help=text,
+        )
     add(
-        "--motion-subtype-placement",
-        choices=MOTION_SUBTYPE_PLACEMENTS,
-        default=defaults.motion_subtype_placement,
-        help="where motion webhooks carry the subtype",
+        "--scenario",
+        help=f"built-in scenario ({', '.join(SCENARIO_NAMES)}) or a JSON scenario file "
+        "(accounts and devices); see scenario.py",
     )
     add(
         "--no-webhook-delivery",
@@ -117,6 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="accept WHEP offers without ICE candidates",
     )
+    add(
+        "--no-chime-control",
+        action="store_true",
+        help="the app lacks the Chime Controls scope (playback answers 403)",
+    )
     add("--seed", type=int, help="seed for ids and tokens (deterministic runs)")
     add("--log-level", default="INFO", help="logging level")
     return parser
@@ -127,11 +175,12 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
     values: dict[str, Any] = {
         name: getattr(args, name) for _, name, _, _ in _VALUE_FLAGS
     }
+    values |= {name: getattr(args, name) for _, name, _ in _CHOICE_FLAGS}
     return SimulatorConfig(
         **values,
         redirect_uris=tuple(args.redirect_uri),
-        scenario=Scenario.load(args.scenario) if args.scenario else None,
-        motion_subtype_placement=args.motion_subtype_placement,
+        scenario=Scenario.from_argument(args.scenario) if args.scenario else None,
+        chime_control_granted=not args.no_chime_control,
         webhook_delivery=not args.no_webhook_delivery,
         webhooks_before_completed=args.webhooks_before_completed,
         webhook_reorder=args.webhook_reorder,

@@ -14,7 +14,16 @@ import socket
 import aiohttp
 from aiohttp import web
 
-from simulator import control, devices, history, linking, middleware, oauth, users
+from simulator import (
+    chime,
+    control,
+    devices,
+    history,
+    linking,
+    middleware,
+    oauth,
+    users,
+)
 from simulator.config import SimulatorConfig
 from simulator.errors import error_middleware
 from simulator.media import setup_media_routes
@@ -47,6 +56,7 @@ def build_apps(state: SimState) -> tuple[web.Application, web.Application]:
     linking.setup(api_app)
     users.setup(api_app)
     devices.setup(api_app)
+    chime.setup(api_app)
     history.setup(api_app)
     control.setup(api_app)
     setup_media_routes(api_app, media_app, state)

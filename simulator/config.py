@@ -16,6 +16,31 @@ from simulator.scenario import Scenario
 MOTION_SUBTYPE_PLACEMENTS = ("data.subType", "attributes.sub_type", "both")
 WEBHOOK_RETRY_DELAYS = (1.0, 5.0, 30.0, 120.0, 600.0, 3600.0)
 
+# Switches between readings of the docs (and of the independent client libraries) that
+# disagree; the first value of each is the default. Each module that reads one says why.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "motion_subtype_placement": MOTION_SUBTYPE_PLACEMENTS,
+    # Inapplicable capability blocks: as recorded (null keys), null, absent, objects of
+    # nulls, or empty lists (devices.py).
+    "capability_shape": ("recorded", "null", "absent", "nulls", "empty"),
+    # Which chime playback body is "right" (chime.py); the other answers 400.
+    "chime_playback_body": ("either", "audio_ref", "event"),
+    # Chime playback success: 204 (one emulator) or 200 with a JSON:API status (one client).
+    "chime_playback_response": ("no_content", "json"),
+    # Type of the ids in webhook `component_ids` (all three libraries send strings).
+    "component_id_type": ("string", "integer"),
+    # Sensor readings in status: {"value", "unit"} objects or bare numbers.
+    "sensor_reading_shape": ("object", "number"),
+    # How Ring delivers the code to the Token Exchange URL (linking.py).
+    "token_exchange_shape": ("form", "json", "query"),
+    # POST/PATCH app-integrations answers: flat (documented) or JSON:API-wrapped.
+    "app_integration_answer": ("flat", "jsonapi"),
+    # WHEP H.264 profile-level-id of answer and stream; auto = what aiortc negotiates.
+    "whep_h264_profile": ("auto", "42001f", "42e01f", "64001f"),
+    # WHEP video that no decoder can turn into a frame (media/stream.py).
+    "whep_video_fault": ("none", "no_keyframe", "garbage"),
+}
+
 
 @dataclass(kw_only=True)
 class SimulatorConfig:
@@ -47,6 +72,17 @@ class SimulatorConfig:
     webhook_delivery: bool = True
     webhooks_before_completed: bool = False
     motion_subtype_placement: str = "data.subType"
+    capability_shape: str = "recorded"
+    component_id_type: str = "string"
+    sensor_reading_shape: str = "object"
+    # Chimes (chime.py): the action name in `audio.supported_actions`, which body reading is
+    # accepted, the success answer, and whether the app holds the Chime Controls scope.
+    chime_playback_action: str = "chime.play"
+    chime_playback_body: str = "either"
+    chime_playback_response: str = "no_content"
+    chime_control_granted: bool = True
+    token_exchange_shape: str = "form"
+    app_integration_answer: str = "flat"
     webhook_timeout_s: float = 5.0
     webhook_retry_delays: tuple[float, ...] = WEBHOOK_RETRY_DELAYS
     webhook_duplicate_rate: float = 0.0
@@ -55,6 +91,8 @@ class SimulatorConfig:
     token_exchange_timeout_s: float = 10.0
     # Read by the media package (simulator/media).
     require_ice_candidates: bool = True
+    whep_h264_profile: str = "auto"
+    whep_video_fault: str = "none"
     whep_cap_battery_s: float = 30.0
     whep_cap_wired_s: float = 60.0
     recording_not_ready_s: float = 2.0
@@ -90,10 +128,10 @@ def _coerce(key: str, value: Any, kind: type) -> Any:
     if kind is str:
         if not isinstance(value, str):
             raise ValueError(f"{key} must be a string")
-        if key == "motion_subtype_placement" and value not in MOTION_SUBTYPE_PLACEMENTS:
-            raise ValueError(
-                f"{key} must be one of {', '.join(MOTION_SUBTYPE_PLACEMENTS)}"
-            )
+        if key in CHOICES and value not in CHOICES[key]:
+            raise ValueError(f"{key} must be one of {', '.join(CHOICES[key])}")
+        if not value and key not in _NULLABLE:
+            raise ValueError(f"{key} must not be empty")
         return value
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         raise ValueError(f"{key} must be a non-negative number")
@@ -109,7 +147,18 @@ RUNTIME_KEYS: dict[str, type] = {
     "webhook_delivery": bool,
     "webhooks_before_completed": bool,
     "motion_subtype_placement": str,
+    "capability_shape": str,
+    "component_id_type": str,
+    "sensor_reading_shape": str,
+    "chime_playback_action": str,
+    "chime_playback_body": str,
+    "chime_playback_response": str,
+    "chime_control_granted": bool,
+    "token_exchange_shape": str,
+    "app_integration_answer": str,
     "require_ice_candidates": bool,
+    "whep_h264_profile": str,
+    "whep_video_fault": str,
     "whep_cap_battery_s": float,
     "whep_cap_wired_s": float,
     "recording_not_ready_s": float,

@@ -4,6 +4,7 @@ from html import escape
 
 from aiohttp import web
 
+from simulator.models import Device
 from simulator.state import get_state
 
 _SCRIPT = """
@@ -20,6 +21,20 @@ async function install(account) {
   if (url) { window.open(url, "_blank"); }
 }
 """
+
+
+def sensor_buttons(device: Device) -> list[str]:
+    """Return the sensor events worth a button on a device (none for other kinds)."""
+    features = device.sensor_features()
+    pairs = {
+        "contact_detection": ("contact_sensor_faulted", "contact_sensor_cleared"),
+        "flood_detection": ("flood_detected", "flood_cleared"),
+        "freeze_detection": ("freeze_detected", "freeze_cleared"),
+        "tamper_detection": ("tamper_detected", "tamper_cleared"),
+        "temperature": ("temperature_exceeded", "temperature_cleared"),
+        "humidity": ("humidity_exceeded", "humidity_cleared"),
+    }
+    return [event for feature in features for event in pairs.get(feature, ())]
 
 
 def _button(label: str, path: str, body: str = "{}") -> str:
@@ -60,6 +75,12 @@ async def page(request: web.Request) -> web.Response:
             if device.is_doorbell:
                 actions.append(_button("Ring doorbell", f"{base}/ding"))
             actions += [
+                _button(
+                    event.replace("_", " "), f"{base}/sensor", f'{{"event": "{event}"}}'
+                )
+                for event in sensor_buttons(device)
+            ]
+            actions += [
                 _button("Online", f"{base}/online"),
                 _button("Offline", f"{base}/offline"),
                 _button("Remove", f"{base}/remove"),
@@ -83,7 +104,8 @@ async def page(request: web.Request) -> web.Response:
         f"<script>{_SCRIPT}</script></head><body style='font-family:sans-serif'>"
         f"<h1>Ring simulator</h1><p>API {escape(state.base_url)} · media "
         f"{escape(state.media_url)} · <a href='/_sim/state'>state</a> · "
-        "<a href='/_sim/webhooks'>webhooks</a> · <a href='/_sim/requests'>requests</a></p>"
+        "<a href='/_sim/webhooks'>webhooks</a> · <a href='/_sim/requests'>requests</a> · "
+        "<a href='/_sim/chime/plays'>chime plays</a></p>"
         f"{''.join(rows)}<p>{tools}</p><pre id='out'></pre></body></html>"
     )
     return web.Response(text=html, content_type="text/html")

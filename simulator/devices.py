@@ -4,19 +4,48 @@ Compound documents: every device carries all four relationships (`data` + `links
 `include=` adds the requested resources to `included`. Capability keys that do not apply are
 present with `null`; toggles are `"on"`/`"off"` strings; GET responses carry `meta.time`.
 
-Per kind (§3.7, §11.8 to §11.10 choices): doorbells and cameras have `video`, motion detection
-and image enhancements; chimes have no video, `audio.customizable_slots` (2 in capabilities,
-the slot objects in configurations) and `supported_actions: ["playback"]`; sensors (contact
-sensor) have `contact_detection`, `tamper_detection` and `battery_status` capabilities and
-`contact_detection.faulted`, `tamper_detection.detected`, `battery_status.percentage` in
-status (the 3P emulator's guesses). The power source is not exposed (§11.10):
-`battery_status` is null on battery cameras too. `image_url` names a product image per kind.
+Per kind (§3.7, §11.8 to §11.10 choices):
+- Doorbells and cameras have `video`, motion detection and image enhancements; their `audio`
+  is the recorded object of nulls. A `multi_camera` adds `components.items` (one entry per
+  lens, with its `video`; the shape one independent emulator serves).
+- Chimes have no video, `audio.customizable_slots` (the slot count in capabilities, the slot
+  objects in configurations) and `audio.supported_actions: ["chime.play"]`, the action all
+  three independent client libraries look for (`chime_playback_action` switches it; the
+  docs name none).
+- Sensors (Early Access) have a capability block per thing they report, with the content
+  `{"supported": true}` (the shape one emulator uses for `battery_status`; no source shows
+  more): contact sensor `contact_detection`, `tamper_detection`, `battery_status`;
+  flood/freeze sensor `flood_detection`, `freeze_detection`, `tamper_detection`,
+  `battery_status`; temperature/humidity sensor `temperature`, `humidity` (keys no recorded
+  device has) and `battery_status`. Status: `flood_detection.faulted` and
+  `freeze_detection.faulted` as the docs quote; `contact_detection.faulted`,
+  `tamper_detection.detected`, `battery_status.percentage` and `signal_strength.value` as
+  both libraries that model sensors read them; `temperature` / `humidity` as
+  `{"value", "unit"}` objects (one emulator) or bare numbers (one client), by
+  `sensor_reading_shape`. No source shows an air-quality reading in status, so there is no
+  air-quality sensor.
+- The power source is not exposed (§11.10): `battery_status` is null on battery cameras too.
+  `image_url` names a product image per kind.
+
+Capability shapes (`capability_shape`, globally or per device through the control API): the
+blocks that do not apply to a device are rendered `recorded` (null keys, the camera `audio`
+object of nulls; the default), `null`, `absent` (key left out), `nulls` (an object whose
+fields are all null, as one emulator sends `video` for chimes and sensors) or `empty` (empty
+lists, zero slots). Blocks that apply always carry their content. `?component_id=` on the
+sub-resources is accepted; on a multi-camera it must name a lens (400 otherwise), and the
+capabilities' `video` then carries that `component_id`.
 """
 
 from typing import Any
 
 from aiohttp import web
 
+from simulator.components import (
+    UnknownComponentError,
+    render_component_id,
+    select_component,
+)
+from simulator.config import SimulatorConfig
 from simulator.errors import bad_request
 from simulator.ids import iso_seconds
 from simulator.models import Device
@@ -35,8 +64,11 @@ _IMAGES = "https://app-content.ring.com/shared/images/devices/square_device_imag
 IMAGE_URLS = {
     "doorbell": f"{_IMAGES}/DoorbellPro/rvdp_3x.png",
     "camera": f"{_IMAGES}/StickUpCam/stickup_cam_3x.png",
+    "multi_camera": f"{_IMAGES}/SpotlightCamPro/spotlight_cam_pro_3x.png",
     "chime": f"{_IMAGES}/ChimePro/chime_pro_3x.png",
-    "sensor": f"{_IMAGES}/ContactSensor/contact_sensor_3x.png",
+    "contact_sensor": f"{_IMAGES}/ContactSensor/contact_sensor_3x.png",
+    "flood_freeze_sensor": f"{_IMAGES}/FloodFreezeSensor/flood_freeze_sensor_3x.png",
+    "temperature_humidity_sensor": f"{_IMAGES}/TempSensor/temp_sensor_3x.png",
 }
 _SENSOR_KEYS = (
     "flood_detection",
@@ -48,6 +80,21 @@ _SENSOR_KEYS = (
     "battery_status",
     "contact_detection",
 )
+# Every key of the recorded capabilities, in the recorded order.
+RECORDED_CAPABILITY_KEYS = (
+    "video",
+    "audio",
+    "image_enhancements",
+    *_SENSOR_KEYS[:3],
+    "motion_detection",
+    *_SENSOR_KEYS[3:],
+)
+CAPABILITY_BLOCKS = (*RECORDED_CAPABILITY_KEYS, "temperature", "humidity")
+_NULL_VIDEO = dict.fromkeys(
+    ("configurations", "codecs", "ratio", "max_resolution", "supported_resolutions")
+)
+_NULL_AUDIO = {"customizable_slots": None, "supported_actions": None}
+_READING_UNITS = {"temperature": "celsius", "humidity": "percent"}
 
 
 def _ref(device: Device, rel: str) -> dict[str, str]:
@@ -77,6 +124,13 @@ def device_resource(device: Device) -> dict[str, Any]:
     }
 
 
+def _reading(config: SimulatorConfig, key: str, value: float) -> Any:
+    """Return a temperature or humidity reading in the configured shape."""
+    if config.sensor_reading_shape == "number":
+        return value
+    return {"value": value, "unit": _READING_UNITS[key]}
+
+
 def status_attributes(state: SimState, device: Device) -> dict[str, Any]:
     """Return `device-status` attributes."""
     attributes: dict[str, Any] = {
@@ -85,66 +139,128 @@ def status_attributes(state: SimState, device: Device) -> dict[str, Any]:
         "reported_at": iso_seconds(device.reported_at_ms),
         "state": None,
     }
-    if device.kind == "sensor":
-        attributes["contact_detection"] = {"faulted": False}
-        attributes["tamper_detection"] = {"detected": False}
-        attributes["battery_status"] = {"percentage": 90}
+    if not device.is_sensor:
+        return attributes
+    sensor = device.sensor
+    values: dict[str, Any] = {
+        "contact_detection": {"faulted": sensor.contact_faulted},
+        "flood_detection": {"faulted": sensor.flood_faulted},
+        "freeze_detection": {"faulted": sensor.freeze_faulted},
+        "tamper_detection": {"detected": sensor.tamper_detected},
+        "temperature": _reading(state.config, "temperature", sensor.temperature_c),
+        "humidity": _reading(state.config, "humidity", sensor.humidity_pct),
+        "battery_status": {"percentage": sensor.battery_percentage},
+    }
+    for key in device.sensor_features():
+        attributes[key] = values[key]
+    attributes["signal_strength"] = {"value": "good"}
     return attributes
 
 
-def capability_attributes(device: Device) -> dict[str, Any]:
-    """Return `device-capabilities` attributes (absent capability = null key)."""
-    attributes: dict[str, Any] = {
-        "video": None,
-        "audio": {"customizable_slots": None, "supported_actions": None},
-        "image_enhancements": None,
-        **dict.fromkeys(_SENSOR_KEYS[:3]),
-        "motion_detection": None,
-        **dict.fromkeys(_SENSOR_KEYS[3:]),
-    }
+def _applicable(state: SimState, device: Device) -> dict[str, Any]:
+    """Return the capability blocks that apply to the device, with their content."""
     if device.has_video:
-        attributes["video"] = {
-            "configurations": ["resolution_mode"],
-            "codecs": ["AVC"],
-            "ratio": "16:9",
-            "max_resolution": 1080,
-            "supported_resolutions": [1080],
+        return {
+            "video": {
+                "configurations": ["resolution_mode"],
+                "codecs": ["AVC"],
+                "ratio": "16:9",
+                "max_resolution": 1080,
+                "supported_resolutions": [1080],
+            },
+            "image_enhancements": {
+                "configurations": ["color_night_vision", "privacy_zones", "snapshot"]
+            },
+            "motion_detection": {"configurations": ["enabled", "motion_zones"]},
         }
-        attributes["image_enhancements"] = {
-            "configurations": ["color_night_vision", "privacy_zones", "snapshot"]
+    if device.is_chime:
+        return {
+            "audio": {
+                "customizable_slots": len(device.slots),
+                "supported_actions": [state.config.chime_playback_action],
+            }
         }
-        attributes["motion_detection"] = {"configurations": ["enabled", "motion_zones"]}
-    elif device.kind == "chime":
-        attributes["audio"] = {
-            "customizable_slots": 2,
-            "supported_actions": ["playback"],
+    return {key: {"supported": True} for key in device.sensor_features()}
+
+
+def _inapplicable(device: Device, key: str, shape: str) -> Any:
+    """Return an inapplicable block in a shape (`absent` is handled by the caller)."""
+    if shape == "recorded":
+        return dict(_NULL_AUDIO) if key == "audio" and device.has_video else None
+    if shape == "nulls":
+        template = {"video": _NULL_VIDEO, "audio": _NULL_AUDIO}
+        return dict(template.get(key, {"configurations": None}))
+    if shape == "empty":
+        if key == "video":
+            return {
+                "configurations": [],
+                "codecs": [],
+                "ratio": None,
+                "max_resolution": None,
+                "supported_resolutions": [],
+            }
+        if key == "audio":
+            return {"customizable_slots": 0, "supported_actions": []}
+        return {"configurations": []}
+    return None
+
+
+def capability_attributes(
+    state: SimState, device: Device, component: str | None = None
+) -> dict[str, Any]:
+    """Return `device-capabilities` attributes (inapplicable blocks per `capability_shape`)."""
+    applicable = _applicable(state, device)
+    device_shape = device.capability_shape
+    attributes: dict[str, Any] = {}
+    for key in RECORDED_CAPABILITY_KEYS:
+        if key in applicable:
+            attributes[key] = applicable[key]
+            continue
+        shape = state.config.capability_shape
+        if device_shape is not None and (
+            device.capability_shape_blocks is None
+            or key in device.capability_shape_blocks
+        ):
+            shape = device_shape
+        if shape != "absent":
+            attributes[key] = _inapplicable(device, key, shape)
+    for key in ("temperature", "humidity"):
+        if key in applicable:
+            attributes[key] = applicable[key]
+    if device.components:
+        video = applicable["video"]
+        attributes["components"] = {
+            "items": [
+                {
+                    "component_id": render_component_id(state.config, lens),
+                    "video": {
+                        **video,
+                        "component_id": render_component_id(state.config, lens),
+                    },
+                }
+                for lens in device.components
+            ]
         }
-    else:
-        attributes["audio"] = None
-        for key in ("contact_detection", "tamper_detection", "battery_status"):
-            attributes[key] = {"configurations": []}
+        if component is not None:
+            attributes["video"] = {
+                **video,
+                "component_id": render_component_id(state.config, component),
+            }
     return attributes
 
 
 def configuration_attributes(device: Device) -> dict[str, Any]:
     """Return `device-configurations` attributes (toggles are "on"/"off")."""
-    if device.kind == "chime":
-        slots = [
-            {
-                "event": f"ring-appstore-event-{n}",
-                "disabled": True,
-                "audio_ref": None,
-                "audio_url": None,
-                "audio_name": None,
-            }
-            for n in (1, 2)
-        ]
+    if device.is_chime:
         return {
             "motion_detection": None,
-            "audio": {"customizable_slots": slots, "volume": 5},
+            "audio": {
+                "customizable_slots": [slot.as_dict() for slot in device.slots],
+                "volume": 5,
+            },
             "image_enhancements": None,
         }
-    if device.kind == "sensor":
+    if device.is_sensor:
         return {"motion_detection": None, "audio": None, "image_enhancements": None}
     return {
         "motion_detection": {
@@ -185,12 +301,14 @@ def location_attributes(device: Device) -> dict[str, Any]:
     return attributes
 
 
-def sub_resource(state: SimState, device: Device, rel: str) -> dict[str, Any]:
+def sub_resource(
+    state: SimState, device: Device, rel: str, component: str | None = None
+) -> dict[str, Any]:
     """Return one sub-resource object (for `included` or the sub-resource endpoints)."""
     if rel == "status":
         attributes = status_attributes(state, device)
     elif rel == "capabilities":
-        attributes = capability_attributes(device)
+        attributes = capability_attributes(state, device, component)
     elif rel == "location":
         attributes = location_attributes(device)
     else:
@@ -252,7 +370,11 @@ async def get_sub_resource(request: web.Request) -> web.Response:
     account = state.authenticate(request)
     device = state.device_for(account, request.match_info["device_id"])
     rel = request.match_info["rel"]
-    data = sub_resource(state, device, rel)
+    try:
+        component = select_component(device, request.query.get("component_id"))
+    except UnknownComponentError as err:
+        raise bad_request(str(err)) from err
+    data = sub_resource(state, device, rel, component)
     if rel == "capabilities":
         data["relationships"] = {
             "configurations": {

@@ -3,18 +3,34 @@
 Each action updates state (history, recordings, status) and emits the webhook. Webhooks are
 only delivered when `SimState.webhooks_allowed` says so (integration completed, or
 `webhooks_before_completed`; never for the Playground, §9); suppressed ones still appear in
-`GET /_sim/webhooks` with the reason.
+`GET /_sim/webhooks` with the reason. `deliver=False` drops the webhook of that one action
+(reason `deliver: false`), so a test can lose a single webhook while others flow.
+
+Motion accepts any subtype string (Ring may add more than the four documented ones) and,
+on a multi-camera, the lenses that saw it (`component_ids`, default the main lens).
 """
 
+import re
 from typing import Any
 
+from simulator.components import (
+    UnknownComponentError,
+    render_component_id,
+    select_component,
+)
 from simulator.errors import JsonApiError
 from simulator.ids import iso_seconds
 from simulator.models import Account, Device, Subscription
 from simulator.state import SimState
 from simulator.webhooks import Delivery, account_event_data, device_event_data
 
-WEBHOOK_MOTION_SUBTYPES = ("motion", "human", "vehicle", "other_motion")
+SUBTYPE_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+DROPPED = "deliver: false"
+
+
+def suppression(state: SimState, account: Account, *, deliver: bool) -> str | None:
+    """Return why a webhook is not delivered (a dropped one first), or None."""
+    return DROPPED if not deliver else state.webhooks_allowed(account)
 
 
 def device_webhook(
@@ -23,6 +39,9 @@ def device_webhook(
     event_type: str,
     ts: int,
     subtype: str | None = None,
+    *,
+    extra: dict[str, Any] | None = None,
+    deliver: bool = True,
 ) -> Delivery:
     """Emit a device webhook (delivered or suppressed)."""
     account = state.accounts[device.account_id]
@@ -32,12 +51,13 @@ def device_webhook(
         ts,
         subtype=subtype,
         placement=state.config.motion_subtype_placement,
+        extra=extra,
     )
     return state.webhooks.send(
         account.id,
         data,
         device_id=device.id,
-        suppressed=state.webhooks_allowed(account),
+        suppressed=suppression(state, account, deliver=deliver),
     )
 
 
@@ -51,9 +71,13 @@ def account_webhook(state: SimState, account: Account, event_type: str) -> Deliv
     )
 
 
-def _result(event_id: str, ts: int, delivery: Delivery) -> dict[str, Any]:
+def _result(event_id: str | None, ts: int, delivery: Delivery | None) -> dict[str, Any]:
     """Return the control-API answer of a device action."""
-    request_id = delivery.request_id if delivery.suppressed is None else None
+    request_id = (
+        delivery.request_id
+        if delivery is not None and delivery.suppressed is None
+        else None
+    )
     return {"event_id": event_id, "timestamp": ts, "request_id": request_id}
 
 
@@ -70,53 +94,91 @@ def _recorded_event(
     return event.id, start
 
 
-def motion(state: SimState, device: Device, subtype: str) -> dict[str, Any]:
+def _component_ids(device: Device, raw: object) -> list[str]:
+    """Return the lenses a motion names (default: the main lens of a multi-camera)."""
+    if raw is None:
+        return list(device.components[:1])
+    if not isinstance(raw, list) or not raw:
+        raise JsonApiError(400, detail="component_ids must be a non-empty list")
+    if not device.components:
+        raise JsonApiError(409, "Conflict", "The device has no components")
+    try:
+        return [str(select_component(device, item)) for item in raw]
+    except UnknownComponentError as err:
+        raise JsonApiError(400, detail=str(err)) from err
+
+
+def motion(
+    state: SimState,
+    device: Device,
+    subtype: object,
+    *,
+    component_ids: object = None,
+    deliver: bool = True,
+) -> dict[str, Any]:
     """Motion: history event `motion` (subtype kept for filtering), recording, webhook."""
     if not device.has_video:
         raise JsonApiError(409, "Conflict", "The device has no camera")
-    if subtype not in WEBHOOK_MOTION_SUBTYPES:
+    if not isinstance(subtype, str) or not SUBTYPE_PATTERN.fullmatch(subtype):
         raise JsonApiError(
-            400, detail=f"subtype must be one of {WEBHOOK_MOTION_SUBTYPES}"
+            400, detail="subtype must be 1 to 64 letters, digits, '_' or '-'"
         )
-    event_id, ts = _recorded_event(state, device, "motion", subtype)
-    return _result(
-        event_id, ts, device_webhook(state, device, "motion_detected", ts, subtype)
+    lenses = _component_ids(device, component_ids)
+    extra = (
+        {"component_ids": [render_component_id(state.config, c) for c in lenses]}
+        if lenses
+        else None
     )
+    event_id, ts = _recorded_event(state, device, "motion", subtype)
+    delivery = device_webhook(
+        state, device, "motion_detected", ts, subtype, extra=extra, deliver=deliver
+    )
+    return _result(event_id, ts, delivery)
 
 
-def ding(state: SimState, device: Device) -> dict[str, Any]:
+def ding(state: SimState, device: Device, *, deliver: bool = True) -> dict[str, Any]:
     """Doorbell press: history event `ding`, recording, `button_press` webhook."""
     if not device.is_doorbell:
         raise JsonApiError(409, "Conflict", "Only doorbells can be rung")
     event_id, ts = _recorded_event(state, device, "ding", None)
-    return _result(event_id, ts, device_webhook(state, device, "button_press", ts))
+    delivery = device_webhook(state, device, "button_press", ts, deliver=deliver)
+    return _result(event_id, ts, delivery)
 
 
-def set_online(state: SimState, device: Device, online: bool) -> dict[str, Any]:
+def set_online(
+    state: SimState, device: Device, online: bool, *, deliver: bool = True
+) -> dict[str, Any]:
     """Change connectivity: status, reported_at, device_online/offline webhook."""
     ts = state.now_ms()
     device.online = online
     device.reported_at_ms = ts
     event_type = "device_online" if online else "device_offline"
-    delivery = device_webhook(state, device, event_type, ts)
+    delivery = device_webhook(state, device, event_type, ts, deliver=deliver)
     if not online:
         state.notify("device_offline", device, state.accounts[device.account_id])
     return _result(f"{device.id}_{event_type}_{ts}", ts, delivery)
 
 
-def set_shared(state: SimState, device: Device, shared: bool) -> dict[str, Any]:
+def set_shared(
+    state: SimState, device: Device, shared: bool, *, deliver: bool = True
+) -> dict[str, Any]:
     """Share or unshare a device: removed devices answer 404 everywhere."""
     ts = state.now_ms()
     device.removed = not shared
     event_type = "device_added" if shared else "device_removed"
-    delivery = device_webhook(state, device, event_type, ts)
+    delivery = device_webhook(state, device, event_type, ts, deliver=deliver)
     if not shared:
         state.notify("device_removed", device, state.accounts[device.account_id])
     return _result(f"{device.id}_{event_type}_{ts}", ts, delivery)
 
 
 def subscription(
-    state: SimState, account: Account, active: bool, sub_type: str
+    state: SimState,
+    account: Account,
+    active: bool,
+    sub_type: str,
+    *,
+    deliver: bool = True,
 ) -> dict[str, Any]:
     """Activate or deactivate a partner-app subscription and emit its webhook (§6.6)."""
     if sub_type not in ("paid", "trial"):
@@ -157,6 +219,6 @@ def subscription(
         },
     }
     delivery = state.webhooks.send(
-        account.id, data, suppressed=state.webhooks_allowed(account)
+        account.id, data, suppressed=suppression(state, account, deliver=deliver)
     )
     return _result(str(data["id"]), now, delivery)

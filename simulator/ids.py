@@ -28,6 +28,12 @@ def stable_id(prefix: str, *parts: str) -> str:
     return prefix + _b32(digest[:OPAQUE_BYTES])
 
 
+def stable_uuid(*parts: str) -> str:
+    """Return a UUID4-shaped string derived from names (chime audio refs)."""
+    digest = hashlib.sha256("|".join(parts).encode()).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=4))
+
+
 class IdFactory:
     """Seeded source of opaque ids, tokens and UUIDs."""
 

@@ -1,12 +1,17 @@
 """Appstore (one-way) linking and the app-integrations API (§1.5 to §2.3).
 
-Choices for ring-partner-api.md §11.1/§11.2/§11.6: the Token Exchange POST is form-encoded
-with only `code` and must answer 200; otherwise the install fails (502 from the control API)
-and the account keeps its previous status. Installing again mints a new code; exchanging it
+Choices for ring-partner-api.md §11.1/§11.2/§11.6: the Token Exchange POST carries only
+`code`, form-encoded by default (the only shape sources show); `token_exchange_shape`
+switches to a JSON body `{"code": ...}` or a `?code=` query parameter with an empty body, since
+Ring's exact request is undocumented. It must answer 200; otherwise the install fails (502
+from the control API) and the account keeps its previous status. Installing again mints a new code; exchanging it
 revokes the account's older tokens. The integration is `pending` until the nonce POST (the
 consent instant); API device access needs `awaiting` or `completed` (403 before). A repeated
 POST with the same still-fresh nonce is idempotent. `DELETE` works only for partner-initiated
-links (403 for Appstore links, §1.7).
+links (403 for Appstore links, §1.7). POST and PATCH answer the documented flat objects; with
+`app_integration_answer: jsonapi` they answer as one independent emulator does,
+`{"meta": {"time"}, "data": {"type": "app-integrations", "id": <account>, "attributes":
+{...the flat fields}}}`.
 """
 
 import base64
@@ -87,9 +92,17 @@ async def install(state: SimState, account: Account) -> dict[str, Any]:
 async def _deliver_code(state: SimState, url: str, code: str) -> str | None:
     """POST the code to the Token Exchange URL; return a problem description or None."""
     timeout = aiohttp.ClientTimeout(total=state.config.token_exchange_timeout_s)
+    shape = state.config.token_exchange_shape
+    options: dict[str, Any] = {}
+    if shape == "json":
+        options["json"] = {"code": code}
+    elif shape == "query":
+        url = str(URL(url).update_query({"code": code}))
+    else:
+        options["data"] = {"code": code}
     try:
         async with state.http.post(
-            url, data={"code": code}, timeout=timeout, allow_redirects=False
+            url, timeout=timeout, allow_redirects=False, **options
         ) as response:
             if response.status != 200:
                 return f"answered {response.status}"
@@ -155,7 +168,25 @@ async def confirm_integration(request: web.Request) -> web.Response:
         account.integration_status = STATUS_AWAITING
         account.link_time_ms = state.now_ms()
         account.updated_at_ms = account.link_time_ms
-    return web.json_response({"status": account.integration_status})
+    return _integration_answer(state, account, {"status": account.integration_status})
+
+
+def _integration_answer(
+    state: SimState, account: Account, attributes: dict[str, Any]
+) -> web.Response:
+    """Answer app-integrations POST/PATCH flat or JSON:API-wrapped (`app_integration_answer`)."""
+    if state.config.app_integration_answer == "flat":
+        return web.json_response(attributes)
+    return web.json_response(
+        {
+            "meta": state.meta(),
+            "data": {
+                "type": "app-integrations",
+                "id": account.id,
+                "attributes": attributes,
+            },
+        }
+    )
 
 
 async def update_integration(request: web.Request) -> web.Response:
@@ -184,12 +215,14 @@ async def update_integration(request: web.Request) -> web.Response:
     account.updated_at_ms = state.now_ms()
     if status == STATUS_COMPLETED and previous != STATUS_COMPLETED:
         events.account_webhook(state, account, "app_integration_added")
-    return web.json_response(
+    return _integration_answer(
+        state,
+        account,
         {
             "account_identifier": account.account_identifier,
             "status": account.integration_status,
             "updated_at": iso_seconds(account.updated_at_ms),
-        }
+        },
     )
 
 

@@ -1,7 +1,9 @@
 """The simulator's world: accounts, devices, history events and recordings."""
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+from simulator.ids import stable_uuid
 
 # Integration status of an account (ring-partner-api.md §1.5, §2.3). "none" = app not
 # installed; "pending" = code delivered, Account Link step not done ("PENDING" in Ring's
@@ -14,6 +16,82 @@ STATUS_COMPLETED = "completed"
 
 EVENT_TYPES = ("motion", "ding", "on_demand")
 MOTION_SUBTYPES = ("motion", "human", "vehicle", "animal", "other_motion")
+
+# Device kinds (Ring shares cameras and doorbells, chimes, Early Access sensors and
+# multi-camera devices). The API itself has no kind field; these name what the simulator
+# renders. "sensor" is kept as an alias of "contact_sensor" (the kind's old name).
+VIDEO_KINDS = ("doorbell", "camera", "multi_camera")
+SENSOR_KINDS = ("contact_sensor", "flood_freeze_sensor", "temperature_humidity_sensor")
+DEVICE_KINDS = (*VIDEO_KINDS, "chime", *SENSOR_KINDS)
+KIND_ALIASES = {"sensor": "contact_sensor"}
+# What each sensor kind reports: capability keys with content and status fields.
+SENSOR_FEATURES: dict[str, tuple[str, ...]] = {
+    "contact_sensor": ("contact_detection", "tamper_detection", "battery_status"),
+    "flood_freeze_sensor": (
+        "flood_detection",
+        "freeze_detection",
+        "tamper_detection",
+        "battery_status",
+    ),
+    "temperature_humidity_sensor": ("temperature", "humidity", "battery_status"),
+}
+# The lenses of a multi-camera device unless the scenario names others.
+DEFAULT_COMPONENTS = ("1", "2")
+CHIME_SLOT_EVENTS = ("ring-appstore-event-1", "ring-appstore-event-2")
+
+
+def canonical_kind(kind: str) -> str:
+    """Return the kind an alias stands for (`sensor` -> `contact_sensor`)."""
+    return KIND_ALIASES.get(kind, kind)
+
+
+@dataclass(kw_only=True)
+class ChimeSlot:
+    """One of the app's customizable chime slots; unassigned slots are disabled."""
+
+    event: str
+    audio_ref: str | None = None
+    audio_url: str | None = None
+    audio_name: str | None = None
+
+    @property
+    def disabled(self) -> bool:
+        """Return True while no audio is assigned to the slot."""
+        return self.audio_ref is None
+
+    def assign(self, device_id: str, audio_name: str | None) -> None:
+        """Assign named audio (a stable `audio_ref` per device, slot and name), or clear it."""
+        if audio_name is None:
+            self.audio_ref = self.audio_url = self.audio_name = None
+            return
+        self.audio_ref = stable_uuid("chime-audio", device_id, self.event, audio_name)
+        self.audio_url = (
+            f"https://app-content.ring.com/appstore/audio/{self.audio_ref}.mp3"
+        )
+        self.audio_name = audio_name
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the slot object of `device-configurations` (`audio.customizable_slots`)."""
+        return {
+            "event": self.event,
+            "disabled": self.disabled,
+            "audio_ref": self.audio_ref,
+            "audio_url": self.audio_url,
+            "audio_name": self.audio_name,
+        }
+
+
+@dataclass(kw_only=True)
+class SensorState:
+    """What a sensor's `device-status` reports (only the fields of its kind are rendered)."""
+
+    contact_faulted: bool = False
+    flood_faulted: bool = False
+    freeze_faulted: bool = False
+    tamper_detected: bool = False
+    temperature_c: float = 21.5
+    humidity_pct: float = 45.0
+    battery_percentage: int = 90
 
 
 @dataclass(kw_only=True)
@@ -76,11 +154,31 @@ class Device:
     removed: bool = False
     reported_at_ms: int = 0
     motion_zone_id: str = "bac09fbb-7a79-4eca-80d8-4e05a4ea8d07"
+    components: tuple[str, ...] = ()
+    slots: list[ChimeSlot] = field(default_factory=list)
+    sensor: SensorState = field(default_factory=SensorState)
+    # Per-device override of `capability_shape` and the blocks it applies to (None = all).
+    capability_shape: str | None = None
+    capability_shape_blocks: tuple[str, ...] | None = None
 
     @property
     def has_video(self) -> bool:
-        """Return True for doorbells and cameras."""
-        return self.kind in ("doorbell", "camera")
+        """Return True for doorbells and cameras (multi-lens ones too)."""
+        return self.kind in VIDEO_KINDS
+
+    @property
+    def is_sensor(self) -> bool:
+        """Return True for the Early Access sensors."""
+        return self.kind in SENSOR_KINDS
+
+    @property
+    def is_chime(self) -> bool:
+        """Return True for chimes (the only devices with audio playback)."""
+        return self.kind == "chime"
+
+    def sensor_features(self) -> tuple[str, ...]:
+        """Return the capability keys / status fields the device's sensor kind reports."""
+        return SENSOR_FEATURES.get(self.kind, ())
 
     @property
     def is_doorbell(self) -> bool:

@@ -12,9 +12,14 @@ JSON scenario format (`--scenario FILE`)::
                                                  "ago_s": 3600, "duration_s": 20}]}]}]}
 
 Only `name` and `kind` are required for a device and `id` for an account; missing device ids
-are derived from the account id and name. `kind` is one of doorbell, camera, chime, sensor.
+are derived from the account id and name. `kind` is one of doorbell, camera, multi_camera,
+chime, contact_sensor (alias sensor), flood_freeze_sensor, temperature_humidity_sensor; a
+multi_camera may list its lens ids as `"components": ["1", "2"]` (the default).
 Past events happen `ago_s` before the simulator starts, so they always precede consent
 (history and media gating, ring-partner-api.md §5).
+
+Built-in scenarios (`--scenario NAME`, `Scenario.named(NAME)`): `default` and `everything`,
+the default scenario plus one device of every other kind (see `Scenario.everything`).
 """
 
 from dataclasses import dataclass, field
@@ -23,8 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from simulator.ids import stable_id
-
-DEVICE_KINDS = ("doorbell", "camera", "chime", "sensor")
+from simulator.models import (
+    DEFAULT_COMPONENTS,
+    DEVICE_KINDS,
+    KIND_ALIASES,
+    canonical_kind,
+)
 
 DEFAULT_ACCOUNT_ID = stable_id("ava1.ring.account.", "demo")
 PLAYGROUND_ACCOUNT_ID = stable_id("ava1.ring.account.", "playground")
@@ -32,6 +41,11 @@ FRONT_DOOR_ID = stable_id("ava1.ring.device.", "demo", "front-door")
 BACKYARD_ID = stable_id("ava1.ring.device.", "demo", "backyard")
 CHIME_ID = stable_id("ava1.ring.device.", "demo", "hallway-chime")
 GARAGE_ID = stable_id("ava1.ring.device.", "demo", "garage")
+# Devices the `everything` scenario adds to the Demo User's four.
+CONTACT_SENSOR_ID = stable_id("ava1.ring.device.", "demo", "front-door-sensor")
+FLOOD_SENSOR_ID = stable_id("ava1.ring.device.", "demo", "basement-sensor")
+CLIMATE_SENSOR_ID = stable_id("ava1.ring.device.", "demo", "living-room-sensor")
+TWO_LENS_ID = stable_id("ava1.ring.device.", "demo", "driveway")
 # The Playground device id recorded from the real API (shared/fixtures/recorded).
 PLAYGROUND_DEVICE_ID = (
     "ava1.ring.device.DCT27DEDP2FDDRTDVIE62YYMBEDQN3NX5BIT44JHC2J6KXZG3J4NZE7LXTU67NPGY7NJ6I3"
@@ -61,6 +75,14 @@ class DeviceSpec:
     country: str = "US"
     state: str | None = "CA"
     past_events: list[PastEventSpec] = field(default_factory=list)
+    # Lens ids of a multi_camera (empty = DEFAULT_COMPONENTS); other kinds have none.
+    components: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        """Resolve kind aliases and give multi-lens cameras their lenses."""
+        self.kind = canonical_kind(self.kind)
+        if self.kind == "multi_camera" and not self.components:
+            self.components = DEFAULT_COMPONENTS
 
 
 @dataclass(kw_only=True)
@@ -113,6 +135,43 @@ class Scenario:
         return cls(accounts=[demo, playground_account()])
 
     @classmethod
+    def everything(cls) -> Scenario:
+        """Return the default scenario plus a device of every other kind.
+
+        Demo User also shares Front Door Sensor (contact), Basement Sensor (flood/freeze),
+        Living Room Sensor (temperature/humidity) and Driveway (a two-lens camera, lenses
+        "1" and "2"). The default scenario itself is unchanged so device counts stay put.
+        """
+        scenario = cls.default()
+        scenario.accounts[0].devices += [
+            DeviceSpec(
+                id=CONTACT_SENSOR_ID, name="Front Door Sensor", kind="contact_sensor"
+            ),
+            DeviceSpec(
+                id=FLOOD_SENSOR_ID, name="Basement Sensor", kind="flood_freeze_sensor"
+            ),
+            DeviceSpec(
+                id=CLIMATE_SENSOR_ID,
+                name="Living Room Sensor",
+                kind="temperature_humidity_sensor",
+            ),
+            DeviceSpec(id=TWO_LENS_ID, name="Driveway", kind="multi_camera"),
+        ]
+        return scenario
+
+    @classmethod
+    def named(cls, name: str) -> Scenario:
+        """Return a built-in scenario by name; raise ValueError for unknown names."""
+        if name not in SCENARIO_NAMES:
+            raise ValueError(f"scenario must be one of {', '.join(SCENARIO_NAMES)}")
+        return cls.everything() if name == "everything" else cls.default()
+
+    @classmethod
+    def from_argument(cls, value: str) -> Scenario:
+        """Return the built-in scenario of that name, or else read the JSON file."""
+        return cls.named(value) if value in SCENARIO_NAMES else cls.load(value)
+
+    @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Scenario:
         """Build a scenario from its JSON form; raise ValueError on bad input."""
         accounts = raw.get("accounts")
@@ -124,6 +183,9 @@ class Scenario:
     def load(cls, path: str | Path) -> Scenario:
         """Read a JSON scenario file."""
         return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+SCENARIO_NAMES = ("default", "everything")
 
 
 def playground_account() -> AccountSpec:
@@ -161,8 +223,15 @@ def _device(account_id: str, raw: Any) -> DeviceSpec:
     if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
         raise ValueError("every device needs a string 'name'")  # noqa: TRY004
     kind = raw.get("kind", "camera")
-    if kind not in DEVICE_KINDS:
+    if kind not in DEVICE_KINDS and kind not in KIND_ALIASES:
         raise ValueError(f"device kind must be one of {', '.join(DEVICE_KINDS)}")
+    components = raw.get("components", [])
+    if not isinstance(components, list) or not all(
+        isinstance(item, str) and item for item in components
+    ):
+        raise ValueError("components must be a list of non-empty strings")
+    if components and canonical_kind(kind) != "multi_camera":
+        raise ValueError("only a multi_camera has components")
     return DeviceSpec(
         id=raw.get("id") or stable_id("ava1.ring.device.", account_id, raw["name"]),
         name=raw["name"],
@@ -180,4 +249,5 @@ def _device(account_id: str, raw: Any) -> DeviceSpec:
             )
             for event in raw.get("past_events", [])
         ],
+        components=tuple(components),
     )

@@ -18,6 +18,8 @@ Methods meant for the media package:
 - `state.add_history_event(device, "on_demand", start_ms, end_ms) -> HistoryEvent`
 - `state.add_recording(device, start_ms, end_ms, event_id)`
 - `state.mark_reviewed(event_id)` / `state.mark_reviewed_range(device, start_ms, end_ms)`
+- `state.snapshots(device) -> list[int]` (stored stills, epoch ms) and
+  `state.corrupt_ranges(device) -> list[tuple[int, int]]` (422 `CORRUPT_RECORDING`)
 - `state.clock()` (epoch s), `state.now_ms()`, `state.ids` (`IdFactory`), `state.config`
 - `state.media_url` / `state.base_url` (set once the servers listen)
 - `state.spawn(coro)`, `state.call_later(delay, callback)`, `state.on_stop(async_callback)`:
@@ -37,7 +39,15 @@ from simulator.config import SimulatorConfig
 from simulator.errors import JsonApiError, invalid_client, media_error, not_found
 from simulator.faults import FaultTable
 from simulator.ids import IdFactory, iso_seconds, stable_id
-from simulator.models import STATUS_COMPLETED, Account, Device, HistoryEvent, Recording
+from simulator.models import (
+    CHIME_SLOT_EVENTS,
+    STATUS_COMPLETED,
+    Account,
+    ChimeSlot,
+    Device,
+    HistoryEvent,
+    Recording,
+)
 from simulator.ratelimit import RateLimiter
 from simulator.scenario import AccountSpec, DeviceSpec, Scenario
 from simulator.tasks import TaskRegistry
@@ -68,6 +78,10 @@ class SimState(TaskRegistry):
         self._events: dict[str, HistoryEvent] = {}
         self._history: dict[str, list[HistoryEvent]] = {}
         self._recordings: dict[str, list[Recording]] = {}
+        self._snapshots: dict[str, list[int]] = {}
+        self._corrupt: dict[str, list[tuple[int, int]]] = {}
+        # Chime playbacks the API accepted, oldest first (`GET /_sim/chime/plays`).
+        self.chime_plays: list[dict[str, Any]] = []
         self.request_log: list[dict[str, Any]] = []
         self.faults = FaultTable()
         self.rate_limiter = RateLimiter()
@@ -127,7 +141,10 @@ class SimState(TaskRegistry):
             country=spec.country,
             state=spec.state,
             reported_at_ms=self.started_ms,
+            components=spec.components,
         )
+        if device.is_chime:
+            device.slots = default_chime_slots(device.id)
         self.devices[device.id] = device
         self._history[device.id] = []
         self._recordings[device.id] = []
@@ -268,6 +285,22 @@ class SimState(TaskRegistry):
         """Return the device's recorded ranges, oldest first."""
         return sorted(self._recordings.get(device.id, []))
 
+    def add_snapshot(self, device: Device, at_ms: int) -> None:
+        """Store a still the device captured on its own (`X-Media-Origin: snapshot`)."""
+        self._snapshots.setdefault(device.id, []).append(at_ms)
+
+    def snapshots(self, device: Device) -> list[int]:
+        """Return the device's stored stills (epoch ms), oldest first."""
+        return sorted(self._snapshots.get(device.id, []))
+
+    def mark_corrupt(self, device: Device, start_ms: int, end_ms: int) -> None:
+        """Mark footage of [start_ms, end_ms] as corrupt (422 `CORRUPT_RECORDING`)."""
+        self._corrupt.setdefault(device.id, []).append((start_ms, end_ms))
+
+    def corrupt_ranges(self, device: Device) -> list[tuple[int, int]]:
+        """Return the device's corrupt footage ranges."""
+        return list(self._corrupt.get(device.id, []))
+
     def mark_reviewed(self, event_id: str) -> None:
         """Flip `is_third_party_reviewed` after the app downloaded media of the event."""
         if (event := self._events.get(event_id)) is not None:
@@ -279,6 +312,13 @@ class SimState(TaskRegistry):
             event_end = event.end_ms if event.end_ms is not None else event.start_ms
             if event.start_ms <= end_ms and event_end >= start_ms:
                 event.reviewed = True
+
+
+def default_chime_slots(device_id: str) -> list[ChimeSlot]:
+    """Return a chime's two app slots: the first holds the app's audio, the second none."""
+    slots = [ChimeSlot(event=event) for event in CHIME_SLOT_EVENTS]
+    slots[0].assign(device_id, "Simulator Tone")
+    return slots
 
 
 STATE_KEY = web.AppKey("simulator_state", SimState)

@@ -4,7 +4,12 @@ Body: v1.1 envelope, serialized once; `X-Signature: sha256=<hex HMAC-SHA256(key,
 Attempt 1 is immediate, then +1 s, +5 s, +30 s, +2 min, +10 min, +1 h (times `time_scale`)
 after a 5xx, a timeout (`webhook_timeout_s`, 5 s) or a connection error; 2xx is delivered,
 anything else (4xx, 3xx) is a permanent failure. Retries reuse the body and `meta.request_id`
-(§11.20). Motion subtype placement follows `motion_subtype_placement` (§11.19). Chaos
+(§11.20). Motion subtype placement follows `motion_subtype_placement` (§11.19); any subtype
+string is sent as given (`package`, `package_delivery` appear in the libraries). Motion on a
+multi-camera carries `attributes.component_ids`. Sensor webhooks (Early Access) use the
+device envelope with `data.id` `<device>_<type>_<ts>`; threshold events carry the reading
+under the measurement's name and, on `*_exceeded`, `threshold_type` (`min`/`max`), as the
+one library that models them reads them. Chaos
 switches: `webhook_duplicate_rate` (same body sent twice), `webhook_max_delay_ms` (random
 extra delay before the first attempt) and `webhook_reorder` (each delivery is held until the
 next one has made its first attempt, or 0.5 s).
@@ -36,6 +41,29 @@ WEBHOOK_TYPES = (
     "subscription_activated",
     "subscription_deactivated",
 )
+# Early Access sensor webhooks (the names Ring's docs quote, plus the threshold events both
+# libraries that model sensors list). Not part of WEBHOOK_TYPES, the generally available list.
+SENSOR_STATE_WEBHOOKS = (
+    "contact_sensor_faulted",
+    "contact_sensor_cleared",
+    "tamper_detected",
+    "tamper_cleared",
+    "flood_detected",
+    "flood_cleared",
+    "freeze_detected",
+    "freeze_cleared",
+)
+SENSOR_THRESHOLD_WEBHOOKS = (
+    "temperature_exceeded",
+    "temperature_cleared",
+    "humidity_exceeded",
+    "humidity_cleared",
+    "pm25_exceeded",
+    "pm25_cleared",
+    "co_exceeded",
+    "co_cleared",
+)
+SENSOR_WEBHOOK_TYPES = SENSOR_STATE_WEBHOOKS + SENSOR_THRESHOLD_WEBHOOKS
 
 
 def compute_signature(body: bytes, hmac_key: str) -> str:
@@ -51,13 +79,18 @@ def device_event_data(
     *,
     subtype: str | None = None,
     placement: str = "data.subType",
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Return `data` of a device webhook (motion, button_press, device_* lifecycle)."""
+    """Return `data` of a device webhook (motion, button_press, lifecycle, sensors).
+
+    `extra` adds attributes (`component_ids`, sensor readings) after `timestamp`.
+    """
     id_part = subtype if event_type == "motion_detected" and subtype else event_type
     attributes: dict[str, Any] = {
         "source": device_id,
         "source_type": "devices",
         "timestamp": timestamp_ms,
+        **(extra or {}),
     }
     data: dict[str, Any] = {
         "id": f"{device_id}_{id_part}_{timestamp_ms}",

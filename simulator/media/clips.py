@@ -6,6 +6,8 @@ when nothing was recorded, 403 `TIME_RANGE_NOT_AUTHORIZED` before consent. The c
 first contiguous stretch of footage in the window. Choices for gaps: 425 `RECORDING_NOT_READY`
 as for images while footage is still processed (§11 item 17); `codec: "hevc"` is accepted but
 the simulator always encodes H.264; `audio_enabled` is accepted, clips carry no audio.
+A multi-camera's lens is chosen as for images (`?component_id=` or `components`); footage
+that overlaps a corrupt recording answers 422 `CORRUPT_RECORDING`.
 In redirect mode (`clip_redirect`) the answer is the 301 that "may occur", to the media host.
 """
 
@@ -14,7 +16,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from .context import check_consent, media_context
+from .context import check_consent, media_component, media_context
 from .mp4 import DEFAULT_CLIP_FPS, DEFAULT_CLIP_HEIGHT, DEFAULT_CLIP_WIDTH, ClipSpec
 from .plans import ClipPlan
 from .requests import (
@@ -90,11 +92,13 @@ async def post_clip_download(request: web.Request) -> web.StreamResponse:
         body = await read_body(request)
         start, duration = _window(body, state.now_ms())
         width, height, fps = _video_options(body)
+        component = media_component(request, body, device)
         limits = ctx.availability(account)
         check_consent(limits, start, "timestamp")
         coverage = clip_coverage(ctx.footage(device), start, duration, limits)
+        ctx.check_intact(device, coverage.start_ms, coverage.end_ms)
     spec = ClipSpec(
-        source=ctx.source(device),
+        source=ctx.source(device, component),
         start_ms=coverage.start_ms,
         length_ms=coverage.length_ms,
         width=width,

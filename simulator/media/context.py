@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from simulator.components import UnknownComponentError, lens_index, select_component
 from simulator.errors import JsonApiError, media_error
 from simulator.ids import iso_seconds
 from simulator.models import Account, Device
@@ -17,7 +18,7 @@ from simulator.state import SimState
 from .frames import FrameSource
 from .mp4 import ClipCache
 from .plans import ClipPlan, Download, ImagePlan
-from .requests import MediaProblem
+from .requests import MediaProblem, invalid
 from .search import Availability, Footage, NothingRecordedError, NotReadyError
 
 type LengthHeader = Literal["X-Media-Length", "X-Media-Duration", "both"]
@@ -73,6 +74,24 @@ class MediaContext:
             for r in self.state.recordings(device)
         ]
         return stored + self.live_footage(device)
+
+    def still_footage(self, device: Device) -> list[Footage]:
+        """Return what stills can come from: footage plus stored snapshots (instants)."""
+        snapshots = [
+            Footage(at_ms, at_ms, None, "snapshot")
+            for at_ms in self.state.snapshots(device)
+        ]
+        return self.footage(device) + snapshots
+
+    def check_intact(self, device: Device, start_ms: int, end_ms: int) -> None:
+        """Refuse media from a corrupt recording (422 `CORRUPT_RECORDING`)."""
+        for low, high in self.state.corrupt_ranges(device):
+            if low <= end_ms and high >= start_ms:
+                raise MediaProblem(
+                    422,
+                    "CORRUPT_RECORDING",
+                    "The recording at the requested timestamp is corrupt",
+                )
 
     def availability(self, account: Account) -> Availability:
         """Return the served limits for an account: consent and processing latency."""
@@ -173,9 +192,44 @@ class MediaContext:
             raise
         return account, device
 
-    def source(self, device: Device) -> FrameSource:
-        """Return the frame source (name and watermark) of a device."""
-        return FrameSource(device_id=device.id, device_name=device.name)
+    def source(self, device: Device, component: str | None = None) -> FrameSource:
+        """Return the frame source (name, watermark, lens marker) of a device or lens."""
+        lens = lens_index(device, component)
+        if lens is None:
+            return FrameSource(device_id=device.id, device_name=device.name)
+        name = f"{device.name} lens {device.components[lens]}"
+        return FrameSource(device_id=device.id, device_name=name, lens=lens)
+
+
+def media_component(
+    request: web.Request, body: dict[str, Any], device: Device
+) -> str | None:
+    """Return the lens an image or clip request names (`?component_id=` or `components`).
+
+    `components` is a list of exactly one `{"component_id": ...}`, as the independent
+    libraries send it; when both are given they must agree. 400 `INVALID_PAYLOAD` otherwise.
+    """
+    query = request.query.get("component_id")
+    listed = body.get("components")
+    chosen: object = query
+    if listed is not None:
+        if (
+            not isinstance(listed, list)
+            or len(listed) != 1
+            or not isinstance(listed[0], dict)
+            or listed[0].get("component_id") is None
+        ):
+            raise invalid(
+                "components must hold exactly one {component_id} entry", "components"
+            )
+        chosen = listed[0]["component_id"]
+        if query is not None and str(chosen) != query:
+            raise invalid("component_id and components disagree", "components")
+    try:
+        return select_component(device, chosen)
+    except UnknownComponentError as err:
+        pointer = "components" if listed is not None else "component_id"
+        raise invalid(str(err), pointer) from None
 
 
 MEDIA_CONTEXT: Final = web.AppKey("ring_partner_media", MediaContext)

@@ -2,7 +2,9 @@
 
 Every frame shows a moving pattern, the device name and the capture time, plus the
 watermark Ring burns into all partner media since 2026-06-08 (ring-partner-api.md §4):
-a Ring logo top-left and the device id, app name and timestamp top-right.
+a Ring logo top-left and the device id, app name and timestamp top-right. Frames of a lens of
+a multi-camera also carry a solid marker square in the bottom-right corner whose colour
+names the lens (`LENS_COLOURS`, by lens position), so tests can tell lenses apart.
 """
 
 from dataclasses import dataclass
@@ -26,6 +28,14 @@ _PATTERN_PERIOD_MS: Final = 4000
 _RING_BLUE: Final = (21, 138, 224)
 _WHITE: Final = (255, 255, 255)
 _BLACK: Final = (0, 0, 0)
+# Marker colours of lens 0, 1, 2, 3 (repeating): red, green, blue, yellow.
+LENS_COLOURS: Final = ((230, 30, 30), (30, 200, 30), (30, 30, 230), (230, 230, 30))
+
+
+def lens_marker_box(width: int, height: int) -> tuple[int, int, int, int]:
+    """Return the marker square (left, top, right, bottom) for a frame size."""
+    side = max(min(width, height) // 6, 1)
+    return (width - side, height - side, width - 1, height - 1)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -35,6 +45,7 @@ class FrameSource:
     device_id: str
     device_name: str
     app_name: str = DEFAULT_APP_NAME
+    lens: int | None = None
 
 
 @lru_cache(maxsize=32)
@@ -157,6 +168,9 @@ def render_frame(
         format_capture_time(at_ms),
         _font(layout.scale * 2),
     )
+    if source.lens is not None:
+        colour = LENS_COLOURS[source.lens % len(LENS_COLOURS)]
+        draw.rectangle(lens_marker_box(width, height), fill=colour)
     return image
 
 

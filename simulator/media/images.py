@@ -2,9 +2,11 @@
 
 Success is a 303 to a presigned URL on the media host (another origin); the still itself is
 served by `downloads.py`. Checks run in this order: bearer (401), device (404), body
-(403 empty, 400 invalid), consent (403 `TIME_RANGE_NOT_AUTHORIZED`), footage (416, 425).
-The frame is always a recorded one (`X-Media-Origin: recording`); stored snapshots are not
-modelled.
+(403 empty, 400 invalid), consent (403 `TIME_RANGE_NOT_AUTHORIZED`), footage (416, 425),
+corrupt recording (422 `CORRUPT_RECORDING`). The frame comes from a recording
+(`X-Media-Origin: recording`) or from a still stored with `POST /_sim/devices/{id}/snapshot`
+(`snapshot`), whichever is nearer (at_timestamp) or newer (latest_in_range). A multi-camera's
+lens is chosen by `?component_id=` or a one-entry `components` list (context.py).
 """
 
 import asyncio
@@ -12,7 +14,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from .context import check_consent, media_context
+from .context import check_consent, media_component, media_context
 from .frames import DEFAULT_HEIGHT, DEFAULT_WIDTH, ImageFormat, render_image
 from .plans import ImagePlan
 from .requests import (
@@ -85,9 +87,10 @@ async def post_image_download(request: web.Request) -> web.StreamResponse:
     with ctx.refusals(request_id, nothing):
         body = await read_body(request)
         kind = _image_type(body)
+        component = media_component(request, body, device)
         now = ctx.state.now_ms()
         limits = ctx.availability(account)
-        footage = ctx.footage(device)
+        footage = ctx.still_footage(device)
         frame: Frame
         if kind == "at_timestamp":
             target = required_integer(body, "timestamp", "timestamp")
@@ -100,8 +103,15 @@ async def post_image_download(request: web.Request) -> web.StreamResponse:
             image_format, width, height = _image_options(body)
             check_consent(limits, start, "start_timestamp")
             frame = latest_frame(footage, start, end, limits)
+        if frame.origin == "recording":
+            ctx.check_intact(device, frame.at_ms, frame.at_ms)
     plan = ImagePlan(
-        at_ms=frame.at_ms, width=width, height=height, image_format=image_format
+        at_ms=frame.at_ms,
+        width=width,
+        height=height,
+        image_format=image_format,
+        component=component,
+        origin=frame.origin,
     )
     event_ids = (frame.event_id,) if frame.event_id else ()
     location = ctx.presign(device, plan, request_id=request_id, event_ids=event_ids)
@@ -118,12 +128,12 @@ async def image_response(
     device = ctx.state.devices[device_id]
     content = await asyncio.to_thread(
         render_image,
-        ctx.source(device),
+        ctx.source(device, plan.component),
         at_ms=plan.at_ms,
         width=plan.width,
         height=plan.height,
         image_format=plan.image_format,
-        label="recording",
+        label=plan.origin,
     )
     return web.Response(
         body=content,
@@ -131,6 +141,6 @@ async def image_response(
         headers={
             "X-Request-ID": request_id,
             "X-Media-Timestamp": str(plan.at_ms),
-            "X-Media-Origin": "recording",
+            "X-Media-Origin": plan.origin,
         },
     )

@@ -8,12 +8,14 @@ from .mp4 import ClipSpec
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ImagePlan:
-    """A still to render: instant, size and format."""
+    """A still to render: instant, size, format, lens and origin (recording or snapshot)."""
 
     at_ms: int
     width: int
     height: int
     image_format: ImageFormat
+    component: str | None = None
+    origin: str = "recording"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

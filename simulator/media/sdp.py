@@ -24,6 +24,20 @@ class MediaSection:
     direction: str | None = None
     codecs: list[str] = field(default_factory=list)
     candidates: int = 0
+    # Payload type -> upper-cased encoding name, and payload type -> fmtp parameters.
+    payloads: dict[int, str] = field(default_factory=dict)
+    fmtp: dict[int, dict[str, str]] = field(default_factory=dict)
+
+    def payload_type(self, name: str, **parameters: str) -> int | None:
+        """Return the first payload type of a codec whose fmtp has these parameters."""
+        for payload_type, encoding in self.payloads.items():
+            found = self.fmtp.get(payload_type, {})
+            if encoding == name and all(
+                found.get(key, "").lower() == value.lower()
+                for key, value in parameters.items()
+            ):
+                return payload_type
+        return None
 
 
 @dataclass(kw_only=True, slots=True)
@@ -92,8 +106,18 @@ def parse_offer(text: str) -> Offer:
             else:
                 current.candidates += 1
         elif value.startswith("rtpmap:") and current is not None:
-            _, _, encoding = value.partition(" ")
-            current.codecs.append(encoding.split("/", 1)[0].upper())
+            payload, _, encoding = value.removeprefix("rtpmap:").partition(" ")
+            name = encoding.split("/", 1)[0].upper()
+            current.codecs.append(name)
+            if payload.isdigit():
+                current.payloads[int(payload)] = name
+        elif value.startswith("fmtp:") and current is not None:
+            payload, _, params = value.removeprefix("fmtp:").partition(" ")
+            if payload.isdigit():
+                pairs = [item.partition("=") for item in params.split(";")]
+                current.fmtp[int(payload)] = {
+                    key.strip(): value.strip() for key, _, value in pairs if key.strip()
+                }
     return offer
 
 

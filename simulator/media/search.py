@@ -18,11 +18,15 @@ AT_TIMESTAMP_TOLERANCE_MS: Final = 10_000
 
 
 class Footage(NamedTuple):
-    """A recorded range of a device and the history event it belongs to."""
+    """A recorded range of a device and the history event it belongs to.
+
+    A stored snapshot is an instant (`start_ms == end_ms`) with origin `snapshot`.
+    """
 
     start_ms: int
     end_ms: int
     event_id: str | None
+    origin: str = "recording"
 
 
 class NothingRecordedError(LookupError):
@@ -39,6 +43,7 @@ class Frame:
 
     at_ms: int
     event_id: str | None
+    origin: str = "recording"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -93,7 +98,7 @@ def _best_frame(
             continue
         instant = pick(first, last)
         if best is None or distance(instant) < distance(best.at_ms):
-            best = Frame(at_ms=instant, event_id=item.event_id)
+            best = Frame(at_ms=instant, event_id=item.event_id, origin=item.origin)
     if best is None:
         raise NotReadyError
     return best

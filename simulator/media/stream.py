@@ -4,12 +4,20 @@ aiortc would encode raw frames itself, with x264's default preset; on a small sh
 that costs most of a core at 640x360 and 15 fps. The track therefore renders and encodes each
 frame in a worker thread with the `ultrafast` preset and hands aiortc finished packets, which
 it only packetizes. A keyframe every second replaces keyframes on request (PLI).
+
+H.264 profile (`whep_h264_profile`): Constrained Baseline by default and for `42001f` /
+`42e01f` (x264's baseline bitstream is `42c01f`, decodable under either); High (`64001f`, the
+profile browsers negotiated with Ring) turns on CABAC and the 8x8 transform, which x264's
+ultrafast preset leaves off. Undecodable video (`whep_video_fault`): `no_keyframe` drops
+every keyframe (and with it SPS/PPS), `garbage` replaces each frame by random bytes (a
+non-IDR H.264 NAL unit, or random VP8 data); RTP still flows, no decoder yields a frame.
 """
 
 import asyncio
 from collections import deque
 from collections.abc import Callable
 from fractions import Fraction
+import random
 import time
 from typing import Final, Literal, override
 
@@ -30,13 +38,21 @@ LIVE_FPS: Final = 15
 LIVE_BITRATE: Final = 600_000
 
 
-def _encoder(codec: VideoCodec, width: int, height: int, fps: int) -> VideoCodecContext:
+HIGH_PROFILE: Final = "64001f"
+
+
+def _encoder(
+    codec: VideoCodec, width: int, height: int, fps: int, profile: str = "auto"
+) -> VideoCodecContext:
     """Open a low-latency encoder whose output aiortc can packetize as is."""
     if codec == "H264":
-        # Constrained Baseline, level 3.1: what aiortc's H.264 answers advertise (42e01f / 42001f).
+        # Level 3.1; Constrained Baseline is what aiortc's answers advertise (42e01f / 42001f).
         context = av.codec.Codec("libx264", "w").create("video")
-        context.options = {"preset": "ultrafast", "tune": "zerolatency", "level": "31"}
-        context.profile = "Baseline"
+        options = {"preset": "ultrafast", "tune": "zerolatency", "level": "31"}
+        if profile == HIGH_PROFILE:
+            options["x264-params"] = "cabac=1:8x8dct=1"
+        context.options = options
+        context.profile = "High" if profile == HIGH_PROFILE else "Baseline"
     else:
         context = av.codec.Codec("libvpx", "w").create("video")
         context.options = {
@@ -69,11 +85,15 @@ class SyntheticVideoTrack(MediaStreamTrack):
         width: int = LIVE_WIDTH,
         height: int = LIVE_HEIGHT,
         fps: int = LIVE_FPS,
+        profile: str = "auto",
+        fault: str = "none",
     ) -> None:
         """Initialize the track for one device; the encoder opens on the first frame."""
         super().__init__()
         self._source = source
         self._codec = codec
+        self._profile = profile
+        self._fault = fault
         self._now_ms = now_ms
         self._width = width
         self._height = height
@@ -87,7 +107,9 @@ class SyntheticVideoTrack(MediaStreamTrack):
     def _produce(self, index: int) -> list[Packet[Stream]]:
         """Render and encode frame `index` (runs in a worker thread)."""
         if self._context is None:
-            self._context = _encoder(self._codec, self._width, self._height, self._fps)
+            self._context = _encoder(
+                self._codec, self._width, self._height, self._fps, self._profile
+            )
         image = render_frame(
             self._source,
             at_ms=self._started_ms + index * 1000 // self._fps,
@@ -98,10 +120,27 @@ class SyntheticVideoTrack(MediaStreamTrack):
         frame = video_frame(image)
         frame.pts = index
         frame.time_base = Fraction(1, self._fps)
-        packets = self._context.encode(frame)
+        packets = self._spoil(index, self._context.encode(frame))
         for packet in packets:
             packet.time_base = Fraction(1, self._fps)
         return packets
+
+    def _spoil(self, index: int, packets: list[Packet[Stream]]) -> list[Packet[Stream]]:
+        """Apply `whep_video_fault`: drop keyframes or replace frames by random bytes."""
+        if self._fault == "no_keyframe":
+            return [packet for packet in packets if not packet.is_keyframe]
+        if self._fault != "garbage":
+            return packets
+        spoiled: list[Packet[Stream]] = []
+        for packet in packets:
+            noise = random.Random(index).randbytes(max(packet.size, 64))
+            noise = noise.replace(b"\x00", b"\x5a")
+            if self._codec == "H264":
+                noise = b"\x00\x00\x00\x01\x41" + noise
+            replacement: Packet[Stream] = Packet(noise)
+            replacement.pts = replacement.dts = packet.pts
+            spoiled.append(replacement)
+        return spoiled
 
     @override
     async def recv(self) -> Packet[Stream]:

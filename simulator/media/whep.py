@@ -7,7 +7,9 @@ battery, 60 s on line power (`whep_cap_battery_s` / `whep_cap_wired_s`, scaled b
 time span; while it runs, that span already counts as footage. Device offline or removed and
 app uninstall end sessions too. Choices for §11 item 13: DELETE answers 204, and 404 for an
 unknown, deleted or already ended session; any number of concurrent sessions is allowed; the
-cap is per session.
+cap is per session. `?component_id=N` must name a lens of a multi-camera (400 otherwise) and
+selects whose frames are sent; other cameras accept any non-negative integer and ignore it.
+`whep_h264_profile` and `whep_video_fault` shape the stream (peer.py, stream.py).
 """
 
 import asyncio
@@ -17,6 +19,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from simulator.components import UnknownComponentError, select_component
 from simulator.errors import JsonApiError, bad_request, not_found
 from simulator.models import Account, Device
 
@@ -40,7 +43,7 @@ class WhepSession:
     id: str
     device_id: str
     account_id: str
-    component_id: int | None
+    component_id: int | str | None
     offer_sdp: str = field(repr=False)
     answer_sdp: str = field(repr=False)
     created_ms: int
@@ -68,14 +71,22 @@ class WhepSession:
         }
 
 
-def _component_id(request: web.Request) -> int | None:
-    """Return the `component_id` query parameter of multi-camera devices (§3.7)."""
+def _component_id(
+    request: web.Request, device: Device
+) -> tuple[int | str | None, str | None]:
+    """Return the `component_id` query parameter and the lens it selects."""
     raw = request.query.get("component_id")
     if raw is None:
-        return None
+        return None, None
+    if device.components:
+        try:
+            lens = select_component(device, raw)
+        except UnknownComponentError as err:
+            raise bad_request(str(err)) from None
+        return (int(raw) if raw.isdigit() else raw), lens
     if not raw.isdigit():
         raise bad_request("component_id must be a non-negative integer")
-    return int(raw)
+    return int(raw), None
 
 
 class WhepSessions:
@@ -103,7 +114,7 @@ class WhepSessions:
         device = state.device_for(account, request.match_info["device_id"])
         if request.content_type != SDP_CONTENT_TYPE:
             raise bad_request(f"Content-Type must be {SDP_CONTENT_TYPE}")
-        component_id = _component_id(request)
+        component_id, lens = _component_id(request, device)
         if not device.has_video:
             raise bad_request("Device does not support live video")
         if not device.online:
@@ -114,7 +125,12 @@ class WhepSessions:
                 offer_sdp, require_candidates=state.config.require_ice_candidates
             )
             peer = await answer_offer(
-                offer_sdp, offer, self._ctx.source(device), now_ms=state.now_ms
+                offer_sdp,
+                offer,
+                self._ctx.source(device, lens),
+                now_ms=state.now_ms,
+                profile=state.config.whep_h264_profile,
+                fault=state.config.whep_video_fault,
             )
         except (OfferError, ValueError) as err:
             raise bad_request(str(err) or "Invalid SDP offer") from None

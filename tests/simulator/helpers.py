@@ -3,10 +3,12 @@
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 
 from simulator import Simulator
+from simulator.oauth import pkce_challenge
 from simulator.scenario import DEFAULT_ACCOUNT_ID
 
 # Copies of shared/fixtures/recorded (real responses recorded from api.amazonvision.com).
@@ -152,3 +154,25 @@ async def link_account(
             json_body={"status": "completed"},
         )
     return tokens
+
+
+async def partner_initiated_tokens(
+    session: aiohttp.ClientSession, sim: Simulator, scope: str
+) -> dict[str, Any]:
+    """Link through the partner-initiated authorize page (Allow) and return the tokens."""
+    verifier = "a-long-enough-code-verifier-0123456789-abcdefghijklmnop"
+    params = {
+        "client_id": sim.config.client_id,
+        "redirect_uri": "https://partner.example/callback",
+        "response_type": "code",
+        "scope": scope,
+        "state": "s",
+        "code_challenge": pkce_challenge(verifier),
+        "code_challenge_method": "S256",
+    }
+    async with session.post(
+        sim.authorize_url, data={**params, "decision": "allow"}, allow_redirects=False
+    ) as response:
+        assert response.status == 302, await response.text()
+        code = parse_qs(urlsplit(response.headers["Location"]).query)["code"][0]
+    return await exchange_code(session, sim, code, code_verifier=verifier)

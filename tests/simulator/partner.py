@@ -20,6 +20,9 @@ class Partner:
         self.sim = sim
         self.session = session
         self.codes: list[str] = []
+        self.exchange_shapes: list[
+            str
+        ] = []  # form, json or query, per Token Exchange POST
         self.tokens: list[dict[str, Any]] = []
         self.account_ids: list[str] = []
         self.webhooks: list[tuple[bytes, dict[str, str]]] = []
@@ -54,11 +57,17 @@ class Partner:
         await self._runner.cleanup()
 
     async def _token_exchange(self, request: web.Request) -> web.Response:
-        """Receive the code, exchange it right away, learn the account id."""
-        assert request.content_type == "application/x-www-form-urlencoded"
-        form = await request.post()
-        code = str(form["code"])
+        """Receive the code (form, JSON or query), exchange it, learn the account id."""
+        if request.content_type == "application/json":
+            code, shape = str((await request.json())["code"]), "json"
+        elif "code" in request.query:
+            assert not await request.read()
+            code, shape = request.query["code"], "query"
+        else:
+            assert request.content_type == "application/x-www-form-urlencoded"
+            code, shape = str((await request.post())["code"]), "form"
         self.codes.append(code)
+        self.exchange_shapes.append(shape)
         if self.exchange_status != 200:
             return web.Response(status=self.exchange_status)
         tokens = await exchange_code(self.session, self.sim, code)

@@ -9,6 +9,7 @@ import pytest
 
 from simulator import Simulator
 from simulator.__main__ import build_parser, config_from_args
+from simulator.config import CHOICES
 from simulator.errors import JsonApiError
 from simulator.scenario import (
     BACKYARD_ID,
@@ -93,7 +94,10 @@ async def test_device_actions(sim: Simulator, session: aiohttp.ClientSession) ->
     await control(session, sim, f"/devices/{FRONT_DOOR_ID}/ding", expect=409)
     await control(session, sim, f"/devices/{FRONT_DOOR_ID}/online")
     await control(
-        session, sim, f"/devices/{FRONT_DOOR_ID}/motion", {"subtype": "cat"}, expect=400
+        session, sim, f"/devices/{FRONT_DOOR_ID}/motion", {"subtype": "a b"}, expect=400
+    )
+    await control(
+        session, sim, f"/devices/{FRONT_DOOR_ID}/motion", {"subtype": 5}, expect=400
     )
     await control(
         session, sim, f"/devices/{CHIME_ID}/motion", {"subtype": "human"}, expect=409
@@ -289,3 +293,43 @@ async def test_media_helpers_errors(sim: Simulator) -> None:
         sim.state.device_for(account, "nope", media=True)
     assert err.value.body()["errors"][0]["code"] == "DEVICE_NOT_FOUND"
     assert sim.state.consent_time(account) is None
+
+
+async def test_choice_switches(sim: Simulator, session: aiohttp.ClientSession) -> None:
+    """Every reading switch is listed, defaults to its first value and refuses others."""
+    config = await control(session, sim, "/config", method="GET")
+    for key, values in CHOICES.items():
+        assert config[key] == values[0]
+        await control(session, sim, "/config", {key: values[-1]})
+        await control(session, sim, "/config", {key: "nonsense"}, expect=400)
+        await control(session, sim, "/config", {key: 1}, expect=400)
+    assert config["chime_control_granted"] is True
+    assert config["chime_playback_action"] == "chime.play"
+
+
+def test_choice_flags() -> None:
+    """Each switch has a CLI flag; `--no-chime-control` and the value flag map too."""
+    parser = build_parser()
+    text = parser.format_help()
+    for key in CHOICES:
+        assert f"--{key.replace('_', '-')}" in text
+    config = config_from_args(
+        parser.parse_args(
+            [
+                "--capability-shape",
+                "nulls",
+                "--whep-video-fault",
+                "garbage",
+                "--token-exchange-shape",
+                "json",
+                "--chime-playback-action",
+                "playback",
+                "--no-chime-control",
+            ]
+        )
+    )
+    assert config.capability_shape == "nulls"
+    assert config.whep_video_fault == "garbage"
+    assert config.token_exchange_shape == "json"
+    assert config.chime_playback_action == "playback"
+    assert config.chime_control_granted is False

@@ -29,7 +29,7 @@ async def snapshot_ring_platform(
     for entity in er.async_entries_for_config_entry(entity_registry, entry_id):
         assert entity.device_id is not None
         device = device_registry.async_get(entity.device_id)
-        assert device is not None
+        assert isinstance(device, dr.DeviceEntry)
         ((domain, device_id),) = device.identifiers
         assert domain == DOMAIN
         assert entity.unique_id.startswith(f"{device_id}_")

@@ -209,14 +209,18 @@ async def bench_webrtc(sim: _Sim, runs: int, rtt: float) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as config_dir:
         hass = HomeAssistant(config_dir)
         device = await sim.client.get_device(PLAYGROUND_DEVICE_ID)
+        # No entry is set up: the runtime data holds just the still cache the camera asks for.
+        runtime = SimpleNamespace(snapshots={device.id: SimpleNamespace(image=None)})
         coordinator = SimpleNamespace(
-            data={device.id: device}, client=sim.client, config_entry=None, hass=hass
+            data={device.id: device},
+            client=sim.client,
+            config_entry=SimpleNamespace(runtime_data=runtime),
+            hass=hass,
         )
         camera = _BenchCamera(
             coordinator=cast("Any", coordinator),
             device_id=device.id,
             description=camera_module.CAMERA,
-            snapshots=cast("CameraSnapshots", SimpleNamespace(image=None)),
         )
         camera.hass = hass
         camera.entity_id = "camera.bench"

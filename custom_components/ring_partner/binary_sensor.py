@@ -12,7 +12,6 @@ from homeassistant.components.binary_sensor import (
 )
 from homeassistant.const import EntityCategory
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 
@@ -95,29 +94,14 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up binary sensors for every device, now and as devices appear."""
-    coordinator = entry.runtime_data.coordinator
-    push = entry.runtime_data.push
-
-    def _entity(
-        device: Device, description: RingPartnerBinarySensorEntityDescription
-    ) -> Entity:
-        return RingPartnerBinarySensorEntity(
-            coordinator=coordinator, device_id=device.id, description=description
-        )
-
-    def _event_entity(
-        device: Device, description: RingPartnerEventBinarySensorEntityDescription
-    ) -> Entity:
-        return RingPartnerEventBinarySensorEntity(
-            coordinator=coordinator,
-            device_id=device.id,
-            description=description,
-            initial_event=push.revealing_event(device.id),
-        )
-
-    async_add_entities_for(entry, async_add_entities, BINARY_SENSORS, _entity)
     async_add_entities_for(
-        entry, async_add_entities, EVENT_BINARY_SENSORS, _event_entity
+        entry, async_add_entities, BINARY_SENSORS, RingPartnerBinarySensorEntity
+    )
+    async_add_entities_for(
+        entry,
+        async_add_entities,
+        EVENT_BINARY_SENSORS,
+        RingPartnerEventBinarySensorEntity,
     )
 
 

@@ -45,7 +45,6 @@ from .entity import (
     async_add_entities_for,
     ring_errors,
 )
-from .snapshot import CameraSnapshots, async_get_snapshots
 
 PARALLEL_UPDATES = 0
 
@@ -89,19 +88,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up a camera for every device with video, now and as devices appear."""
-    coordinator = entry.runtime_data.coordinator
-
-    def _entity(
-        device: Device, description: RingPartnerCameraEntityDescription
-    ) -> RingPartnerCamera:
-        return RingPartnerCamera(
-            coordinator=coordinator,
-            device_id=device.id,
-            description=description,
-            snapshots=async_get_snapshots(hass, entry, device.id),
-        )
-
-    async_add_entities_for(entry, async_add_entities, (CAMERA,), _entity)
+    async_add_entities_for(entry, async_add_entities, (CAMERA,), RingPartnerCamera)
 
 
 def live_view_cap(device: Device) -> timedelta:
@@ -229,14 +216,10 @@ class RingPartnerCamera(RingPartnerSnapshotEntity, Camera):
         coordinator: RingPartnerDataUpdateCoordinator,
         device_id: str,
         description: RingPartnerCameraEntityDescription,
-        snapshots: CameraSnapshots,
     ) -> None:
         """Initialize the camera of a device."""
         super().__init__(
-            coordinator=coordinator,
-            device_id=device_id,
-            description=description,
-            snapshots=snapshots,
+            coordinator=coordinator, device_id=device_id, description=description
         )
         # CoordinatorEntity does not chain __init__, so Camera's state needs its own call.
         Camera.__init__(self)

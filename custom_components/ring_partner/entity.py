@@ -8,7 +8,7 @@ holds, at setup, when a device appears and when a camera turns out to be a doorb
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, Concatenate, override
+from typing import Any, Concatenate, Protocol, override
 
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -26,7 +26,7 @@ from .client import (
 from .const import DOMAIN
 from .coordinator import RingPartnerConfigEntry, RingPartnerDataUpdateCoordinator
 from .errors import ha_error
-from .snapshot import CameraSnapshots
+from .snapshot import CameraSnapshots, async_get_snapshots
 
 # Device registry model per kind (Ring has no model field: docs/ring-api.md#device-kinds).
 MODELS = {
@@ -101,13 +101,13 @@ class RingPartnerPushEntity(RingPartnerEntity):
         coordinator: RingPartnerDataUpdateCoordinator,
         device_id: str,
         description: RingPartnerPushEntityDescription,
-        initial_event: WebhookEvent | None = None,
     ) -> None:
-        """Initialize; `initial_event` is the button press that revealed a doorbell."""
+        """Initialize; a doorbell revealed by a button press starts with that press."""
         super().__init__(
             coordinator=coordinator, device_id=device_id, description=description
         )
-        self._initial_event = initial_event
+        push = coordinator.config_entry.runtime_data.push
+        self._initial_event = push.revealing_event(device_id)
 
     @override
     async def async_added_to_hass(self) -> None:
@@ -140,13 +140,14 @@ class RingPartnerSnapshotEntity(RingPartnerEntity):
         coordinator: RingPartnerDataUpdateCoordinator,
         device_id: str,
         description: RingPartnerEntityDescription,
-        snapshots: CameraSnapshots,
     ) -> None:
-        """Initialize the entity for a device and its still-image cache."""
+        """Initialize the entity for a device and its (shared) still-image cache."""
         super().__init__(
             coordinator=coordinator, device_id=device_id, description=description
         )
-        self._snapshots = snapshots
+        self._snapshots: CameraSnapshots = async_get_snapshots(
+            coordinator.hass, coordinator.config_entry, device_id
+        )
 
     @override
     async def async_added_to_hass(self) -> None:
@@ -160,12 +161,25 @@ class RingPartnerSnapshotEntity(RingPartnerEntity):
         raise NotImplementedError
 
 
+class EntityFactory[D: RingPartnerEntityDescription](Protocol):
+    """An entity class of this integration: built from coordinator, device and description."""
+
+    def __call__(
+        self,
+        *,
+        coordinator: RingPartnerDataUpdateCoordinator,
+        device_id: str,
+        description: D,
+    ) -> Entity:
+        """Build the entity."""
+
+
 @callback
 def async_add_entities_for[D: RingPartnerEntityDescription](
     entry: RingPartnerConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
     descriptions: Iterable[D],
-    entity_for: Callable[[Device, D], Entity],
+    entity_class: EntityFactory[D],
 ) -> None:
     """Add an entity for every device and description whose `exists_fn` holds, as it holds.
 
@@ -189,7 +203,13 @@ def async_add_entities_for[D: RingPartnerEntityDescription](
                 pair = (device.id, description.key)
                 if pair not in added and description.exists_fn(device):
                     added.add(pair)
-                    new.append(entity_for(device, description))
+                    new.append(
+                        entity_class(
+                            coordinator=coordinator,
+                            device_id=device.id,
+                            description=description,
+                        )
+                    )
         if new:
             async_add_entities(new)
 

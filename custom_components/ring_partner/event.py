@@ -13,7 +13,7 @@ from homeassistant.components.event import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .client import Device, DeviceKind, MotionSubtype, WebhookEvent, WebhookEventType
+from .client import DeviceKind, MotionSubtype, WebhookEvent, WebhookEventType
 from .coordinator import RingPartnerConfigEntry
 from .entity import (
     RingPartnerPushEntity,
@@ -97,20 +97,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up event entities for every device, now, as devices appear and as buttons reveal doorbells."""
-    coordinator = entry.runtime_data.coordinator
-    push = entry.runtime_data.push
-
-    def _entity(
-        device: Device, description: RingPartnerEventEntityDescription
-    ) -> RingPartnerEventEntity:
-        return RingPartnerEventEntity(
-            coordinator=coordinator,
-            device_id=device.id,
-            description=description,
-            initial_event=push.revealing_event(device.id),
-        )
-
-    async_add_entities_for(entry, async_add_entities, EVENTS, _entity)
+    async_add_entities_for(entry, async_add_entities, EVENTS, RingPartnerEventEntity)
 
 
 class RingPartnerEventEntity(RingPartnerPushEntity, EventEntity):

@@ -7,14 +7,12 @@ from homeassistant.components.image import ImageEntity, ImageEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .client import Device
 from .coordinator import RingPartnerConfigEntry, RingPartnerDataUpdateCoordinator
 from .entity import (
     RingPartnerEntityDescription,
     RingPartnerSnapshotEntity,
     async_add_entities_for,
 )
-from .snapshot import CameraSnapshots, async_get_snapshots
 
 PARALLEL_UPDATES = 0
 
@@ -39,20 +37,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up a "Last event" image for every device with video."""
-    coordinator = entry.runtime_data.coordinator
-
-    def _entity(
-        device: Device, description: RingPartnerImageEntityDescription
-    ) -> RingPartnerLastEventImage:
-        return RingPartnerLastEventImage(
-            hass,
-            coordinator=coordinator,
-            device_id=device.id,
-            description=description,
-            snapshots=async_get_snapshots(hass, entry, device.id),
-        )
-
-    async_add_entities_for(entry, async_add_entities, (LAST_EVENT,), _entity)
+    async_add_entities_for(
+        entry, async_add_entities, (LAST_EVENT,), RingPartnerLastEventImage
+    )
 
 
 class RingPartnerLastEventImage(RingPartnerSnapshotEntity, ImageEntity):
@@ -60,22 +47,17 @@ class RingPartnerLastEventImage(RingPartnerSnapshotEntity, ImageEntity):
 
     def __init__(
         self,
-        hass: HomeAssistant,
         *,
         coordinator: RingPartnerDataUpdateCoordinator,
         device_id: str,
         description: RingPartnerImageEntityDescription,
-        snapshots: CameraSnapshots,
     ) -> None:
         """Initialize the image of a device's latest event."""
         super().__init__(
-            coordinator=coordinator,
-            device_id=device_id,
-            description=description,
-            snapshots=snapshots,
+            coordinator=coordinator, device_id=device_id, description=description
         )
         # CoordinatorEntity does not chain __init__, so ImageEntity needs its own call.
-        ImageEntity.__init__(self, hass)
+        ImageEntity.__init__(self, coordinator.hass)
         self._sync()
 
     @callback

@@ -676,8 +676,9 @@ async def test_first_link_accepts_webhooks_before_the_entry_exists(
 ) -> None:
     """On a fresh install (async_setup not run) Ring's linking webhooks still get a 200.
 
-    Ring sends app_integration_added right after the PATCH (§1.5), before the flow has
-    created the entry; a 4xx there is a permanent failure Ring never retries (§6.3).
+    Ring sends app_integration_added right after the PATCH, before the flow has created the
+    entry (docs/webhooks.md#integration-events); a 4xx there is a permanent failure Ring
+    never retries (docs/webhooks.md#responses-and-retries).
     """
     assert await async_setup_component(hass, "application_credentials", {})
     await async_import_client_credential(

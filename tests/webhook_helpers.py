@@ -27,7 +27,7 @@ def webhook_body(
     subtype: str | None = None,
     placement: str = "data.subType",
 ) -> bytes:
-    """Return a v1.1 webhook body as Ring would send it (§6.4, §6.5)."""
+    """Return a v1.1 webhook body as Ring would send it (docs/webhooks.md#envelope)."""
     meta: dict[str, Any] = {
         "version": "1.1",
         "time": "2026-02-13T13:39:57.200155525Z",

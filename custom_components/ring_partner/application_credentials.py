@@ -13,10 +13,13 @@ from .endpoints import async_get_endpoints
 async def async_get_auth_implementation(
     hass: HomeAssistant, auth_domain: str, credential: ClientCredential
 ) -> AbstractOAuth2Implementation:
-    """Return Ring's token endpoint with PKCE for partner-initiated linking (§1.3).
+    """Return Ring's token endpoint with PKCE for partner-initiated linking.
+
+    See docs/linking.md#partner-initiated-oauth.
 
     The same implementation refreshes tokens obtained by Appstore linking: Ring's token
-    endpoint takes the client id and secret in the form body either way (§1.2).
+    endpoint takes the client id and secret in the form body either way
+    (docs/ring-api.md#token-endpoint).
     """
     endpoints = async_get_endpoints(hass)
     return LocalOAuth2ImplementationWithPkce(

@@ -535,7 +535,8 @@ def _seconds(minimum: int, maximum: int) -> probatio.All:
 
 OPTIONS_SCHEMA = probatio.Schema(
     {
-        # Ring's program rules discourage heavy polling (§9); webhooks carry the events.
+        # Ring's program rules discourage heavy polling; webhooks carry the events
+        # (docs/ring-api.md#program-rules).
         probatio.Required(CONF_SCAN_INTERVAL): _seconds(60, 3600),
         probatio.Required(CONF_MOTION_HOLD): _seconds(5, 600),
         probatio.Required(CONF_DING_HOLD): _seconds(1, 600),

@@ -82,7 +82,7 @@ def async_get_endpoints(
 
 @callback
 def async_partner_urls(hass: HomeAssistant) -> dict[str, str]:
-    """Return the four URLs to register in Ring's developer console (§1.4).
+    """Return the four URLs to register in Ring's developer console (docs/linking.md#portal-urls).
 
     Ring calls them from the internet, so they need the external HTTPS address; plain http
     and IP addresses are accepted only while the endpoints point at a development server.

@@ -162,7 +162,10 @@ async def test_401_without_refresh_support(
 async def test_users_me_403_is_authentication(
     auth: FakeAuth, ring_server: FakeServer
 ) -> None:
-    """The Users API answers 403 for a bad token (§2.1): refresh, then auth error."""
+    """The Users API answers 403 for a bad token: refresh, then auth error.
+
+    See docs/ring-api.md#bad-token-on-users-me.
+    """
     ring_server.reply("GET", "/v1/users/me", error_response(403, "Forbidden"))
     with pytest.raises(RingPartnerAuthenticationError) as excinfo:
         await auth.request("GET", "/v1/users/me")

@@ -233,7 +233,7 @@ async def test_get_device_and_subresources(
 async def test_removed_device_404(
     client: RingPartnerClient, ring_server: FakeServer
 ) -> None:
-    """A device removed from the app answers 404 on its endpoints (§3.1)."""
+    """A removed device answers 404 on its endpoints (docs/ring-api.md#device-endpoints)."""
     with pytest.raises(RingPartnerDeviceNotFoundError):
         await client.get_device("gone")
     with pytest.raises(RingPartnerDeviceNotFoundError):

@@ -1,4 +1,4 @@
-"""Tests for the account-link nonce helpers (ring-partner-api.md §1.5-§1.6)."""
+"""Tests for the account-link nonce helpers (docs/linking.md#time-and-nonce)."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -20,7 +20,7 @@ MINTED = datetime.fromtimestamp(1771130906.289, tz=UTC)
 
 
 def test_nonce_vector() -> None:
-    """The §1.6 test vector computes exactly."""
+    """The nonce test vector computes exactly (docs/linking.md#nonce-test-vector)."""
     nonce = compute_nonce(KEY, TIME, ACCOUNT)
     assert nonce == NONCE
     assert len(nonce) == 43

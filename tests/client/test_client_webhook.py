@@ -1,4 +1,4 @@
-"""Tests for webhook signatures and parsing (ring-partner-api.md §6)."""
+"""Tests for webhook signatures and parsing (docs/webhooks.md)."""
 
 import json
 from typing import Any
@@ -27,7 +27,10 @@ TS = 1770989995231
 
 
 def test_signature_vector() -> None:
-    """The §6.2 test vector computes and verifies exactly."""
+    """The signature test vector computes and verifies exactly.
+
+    See docs/webhooks.md#signature-test-vector.
+    """
     assert compute_signature(VECTOR_BODY, KEY) == VECTOR_SIGNATURE
     assert verify_signature(VECTOR_BODY, VECTOR_SIGNATURE, KEY)
 
@@ -73,7 +76,7 @@ def test_signature_over_raw_bytes() -> None:
 
 
 def _envelope(event_type: str, **data: Any) -> dict[str, Any]:
-    """Build a v1.1 device webhook body (§6.4)."""
+    """Build a v1.1 device webhook body (docs/webhooks.md#envelope)."""
     body: dict[str, Any] = {
         "meta": {
             "version": "1.1",
@@ -198,7 +201,10 @@ def test_integration_events(type_name: str, event_type: WebhookEventType) -> Non
     ],
 )
 def test_subscription_events(type_name: str, event_type: WebhookEventType) -> None:
-    """Subscription events list devices in relationships.devices.data (§6.6)."""
+    """Subscription events list devices in relationships.devices.data.
+
+    See docs/webhooks.md#subscription-events.
+    """
     attributes: dict[str, Any] = {
         "source": "subscriptions",
         "source_id": "sub-1",

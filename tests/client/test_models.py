@@ -125,7 +125,7 @@ def test_included_matched_by_type_and_id_not_by_derived_id() -> None:
 
 
 def test_documented_capabilities_4k() -> None:
-    """The documented 4K camera capabilities example (§3.4)."""
+    """The documented 4K camera capabilities example (docs/ring-api.md#device-capabilities)."""
     caps = DeviceCapabilities.from_resource(
         {
             "id": "xxxyyy.capabilities",
@@ -218,7 +218,10 @@ def test_status_variants() -> None:
 
 
 def test_configurations_documented() -> None:
-    """The documented configurations example (§3.6): on/off strings become bools."""
+    """The documented configurations example: on/off strings become bools.
+
+    See docs/ring-api.md#device-configurations.
+    """
     config = DeviceConfigurations.from_resource(
         {
             "type": "device-configurations",

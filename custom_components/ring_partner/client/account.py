@@ -11,7 +11,7 @@ from .exceptions import RingPartnerParseError
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class User:
-    """The Ring account behind a token (`GET /v1/users/me`, §2.1)."""
+    """The Ring account behind a token (`GET /v1/users/me`, docs/ring-api.md#current-user)."""
 
     id: str
     first_name: str | None = None
@@ -41,7 +41,7 @@ class User:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class AppIntegration:
-    """The app integration state returned by the PATCH call (§2.3)."""
+    """The app integration state the PATCH returns (docs/ring-api.md#set-the-integration-status)."""
 
     status: IntegrationStatus
     account_identifier: str | None = None
@@ -65,7 +65,7 @@ class AppIntegration:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class TokenResponse:
-    """A token endpoint answer (§1.2); secrets are hidden from repr."""
+    """A token endpoint answer (docs/ring-api.md#token-response); secrets are hidden from repr."""
 
     access_token: str = field(repr=False)
     refresh_token: str | None = field(default=None, repr=False)

@@ -1,4 +1,4 @@
-"""Typed async client for the Ring Partner API (ring-partner-api.md §2-§5)."""
+"""Typed async client for the Ring Partner API (docs/ring-api.md)."""
 
 from collections.abc import AsyncIterator, Iterable
 import logging
@@ -47,7 +47,7 @@ class RingPartnerClient(MediaApi):
     async def confirm_app_integration(
         self, nonce: str, account_identifier: str | None = None
     ) -> IntegrationStatus:
-        """Confirm an account link with the matched nonce (POST app-integrations, §2.2)."""
+        """Confirm an account link with the matched nonce (docs/ring-api.md#confirm-the-link)."""
         body: dict[str, str] = {"nonce": nonce}
         if account_identifier is not None:
             body["account_identifier"] = account_identifier
@@ -64,7 +64,7 @@ class RingPartnerClient(MediaApi):
         status: IntegrationStatus | None = None,
         account_identifier: str | None = None,
     ) -> AppIntegration:
-        """Set the integration status and/or identifier (PATCH app-integrations, §2.3)."""
+        """Set the integration status or identifier (docs/ring-api.md#set-the-integration-status)."""
         body: dict[str, str] = {}
         if status is not None:
             body["status"] = str(status)
@@ -109,7 +109,9 @@ class RingPartnerClient(MediaApi):
         event_types: Iterable[str] | None = None,
         max_pages: int | None = None,
     ) -> AsyncIterator[HistoryEvent]:
-        """Yield a device's history, newest first, following relative `links.next` (§5).
+        """Yield a device's history, newest first, following relative `links.next`.
+
+        See docs/ring-api.md#history-paging.
 
         `event_types` takes plain types (`ding`) and dotted subtypes (`motion.human`).
         """
@@ -150,7 +152,8 @@ class RingPartnerClient(MediaApi):
                 msg = "Pagination link points outside the API origin"
                 raise RingPartnerParseError(msg)
             if params and any(key not in url.query for key in params):
-                # Docs say `next` keeps the filters; a 3P report says it drops them.
+                # Docs say `next` keeps the filters; one third party saw them dropped (observed,
+                # unverified: docs/ring-api.md#history-paging).
                 url = url.update_query(
                     {
                         key: value

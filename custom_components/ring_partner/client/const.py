@@ -5,15 +5,16 @@ from enum import StrEnum
 from typing import Final, Self, override
 from urllib.parse import quote
 
-# Production hosts (ring-partner-api.md §1.1, §1.3). Host strings live only in this module.
+# Production hosts (docs/ring-api.md#hosts). Host strings live only in this module.
 API_BASE_URL: Final = "https://api.amazonvision.com"
 OAUTH_TOKEN_URL: Final = "https://oauth.ring.com/oauth/token"
-# Partner-initiated OAuth (PKCE) authorize page; known only from third-party code (§1.3).
+# Partner-initiated OAuth (PKCE) authorize page; known only from third-party code (observed,
+# unverified: docs/linking.md#partner-initiated-oauth).
 OAUTH_AUTHORIZE_URL: Final = (
     "https://account.ring.com/account/integrations/partner-link/authorize"
 )
 AUTHORIZE_URL: Final = OAUTH_AUTHORIZE_URL
-# Scope used by partner-initiated OAuth and Playground tokens (§1.2, §1.3).
+# Scope used by partner-initiated OAuth and Playground tokens (docs/ring-api.md#scopes).
 DEFAULT_SCOPE: Final = "ava.v1:read"
 
 USERS_ME_PATH: Final = "/v1/users/me"
@@ -28,7 +29,8 @@ def device_path(device_id: str, suffix: str = "") -> str:
 
 
 DEFAULT_REQUEST_TIMEOUT: Final = 10.0
-# Clips can be up to 15 minutes of MP4, so their download gets a longer budget (§4.3).
+# Clips can be up to 15 minutes of MP4, so their download gets a longer budget
+# (docs/media.md#clip-limits).
 DEFAULT_CLIP_TIMEOUT: Final = 120.0
 DEFAULT_IMAGE_MAX_BYTES: Final = 10 * 1024 * 1024
 DEFAULT_CLIP_MAX_BYTES: Final = 200 * 1024 * 1024
@@ -43,11 +45,12 @@ MAX_IMAGE_HEIGHT: Final = 1080
 # frame is retried with backoff for about 30 s in total.
 RECORDING_NOT_READY_DELAYS: Final[tuple[float, ...]] = (1.0, 2.0, 4.0, 8.0, 15.0)
 
-# Ring allows 100 requests/second per client id across all users of an app (§8.2).
+# Ring allows 100 requests/second per client id across all users of an app
+# (docs/ring-api.md#rate-limits).
 DEFAULT_RATE_LIMIT: Final = 100
 DEFAULT_RATE_PERIOD: Final = 1.0
 
-# Retries (§8.2): "honour Retry-After, exponential backoff starting at 1 s".
+# Retries (docs/ring-api.md#retries): "honour Retry-After, exponential backoff starting at 1 s".
 RETRY_BACKOFF_BASE: Final = 1.0
 RETRY_BACKOFF_MAX: Final = 8.0
 RETRY_JITTER: Final = 0.25
@@ -56,7 +59,8 @@ DEFAULT_MAX_RETRIES: Final = 3
 # gets RingPartnerRateLimitError(retry_after=...) and reschedules instead.
 DEFAULT_MAX_RETRY_WAIT: Final = 20.0
 
-# Account-link freshness (§1.5 step 6): at most 600 s old; a little clock skew allowed.
+# Account-link freshness: at most 600 s old; a little clock skew allowed
+# (docs/linking.md#link-freshness).
 LINK_MAX_AGE: Final = timedelta(seconds=600)
 LINK_MAX_FUTURE: Final = timedelta(seconds=5)
 
@@ -75,7 +79,7 @@ class _UnknownFallbackEnum(StrEnum):
 
 
 class WebhookEventType(_UnknownFallbackEnum):
-    """Webhook `data.type` values (ring-partner-api.md §6.5)."""
+    """Webhook `data.type` values (docs/webhooks.md#event-types)."""
 
     MOTION_DETECTED = "motion_detected"
     BUTTON_PRESS = "button_press"
@@ -102,7 +106,7 @@ class MotionSubtype(_UnknownFallbackEnum):
 
 
 class HistoryEventType(_UnknownFallbackEnum):
-    """Event history `event_type` values (§5)."""
+    """Event history `event_type` values (docs/ring-api.md#history-request)."""
 
     MOTION = "motion"
     DING = "ding"
@@ -111,7 +115,7 @@ class HistoryEventType(_UnknownFallbackEnum):
 
 
 class IntegrationStatus(_UnknownFallbackEnum):
-    """App integration status (§2.3)."""
+    """App integration status (docs/ring-api.md#integration-status)."""
 
     AWAITING = "awaiting"
     COMPLETED = "completed"
@@ -119,7 +123,7 @@ class IntegrationStatus(_UnknownFallbackEnum):
 
 
 class MediaOrigin(_UnknownFallbackEnum):
-    """Where a downloaded image came from (`X-Media-Origin`, §4.4)."""
+    """Where a downloaded image came from (`X-Media-Origin`, docs/media.md#image-headers)."""
 
     RECORDING = "recording"
     SNAPSHOT = "snapshot"
@@ -127,7 +131,7 @@ class MediaOrigin(_UnknownFallbackEnum):
 
 
 class SubscriptionType(_UnknownFallbackEnum):
-    """Partner subscription `sub_type` (§6.6, §7)."""
+    """Partner subscription `sub_type` (docs/ring-api.md#subscriptions)."""
 
     PAID = "paid"
     TRIAL = "trial"
@@ -150,21 +154,21 @@ class DeviceKind(StrEnum):
 
 
 class ImageFormat(StrEnum):
-    """Requested image format (`image_options.format`, §4.4)."""
+    """Requested image format (`image_options.format`, docs/media.md#image-request)."""
 
     JPEG = "jpeg"
     PNG = "png"
 
 
 class VideoCodec(StrEnum):
-    """Requested clip codec (`video_options.codec`, §4.3)."""
+    """Requested clip codec (`video_options.codec`, docs/media.md#clip-request)."""
 
     AVC = "avc"
     HEVC = "hevc"
 
 
 class DeviceInclude(StrEnum):
-    """Related resources that `GET /v1/devices?include=` can embed (§3.1)."""
+    """Related resources that `GET /v1/devices?include=` can embed (docs/ring-api.md#includes)."""
 
     STATUS = "status"
     CAPABILITIES = "capabilities"

@@ -112,7 +112,8 @@ def error_for(
     elif status == 401:
         cls = RingPartnerAuthenticationError
     elif status == 403:
-        # The Users API answers 403 for a bad token (§2.1); elsewhere 403 is authorization.
+        # The Users API answers 403 for a bad token, elsewhere 403 is authorization
+        # (docs/ring-api.md#bad-token-on-users-me).
         if path.rstrip("/") == USERS_ME_PATH:
             cls = RingPartnerAuthenticationError
         elif code == "TIME_RANGE_NOT_AUTHORIZED":
@@ -120,7 +121,8 @@ def error_for(
         else:
             cls = RingPartnerForbiddenError
     elif status == 404:
-        # A device removed from the app answers 404 on all of its endpoints (§3.1).
+        # A device removed from the app answers 404 on all of its endpoints
+        # (docs/ring-api.md#device-endpoints).
         cls = (
             RingPartnerDeviceNotFoundError
             if code == "DEVICE_NOT_FOUND" or _DEVICE_PATH.match(path)

@@ -1,4 +1,7 @@
-"""Models for event history entries and webhook events (ring-partner-api.md §5, §6)."""
+"""Models for event history entries and webhook events.
+
+See docs/ring-api.md#history-entry and docs/webhooks.md.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -98,7 +101,7 @@ _DEVICE_EVENT_TYPES = frozenset(
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class WebhookEvent:
-    """A parsed webhook delivery (envelope v1.0/v1.1, §6.4-§6.6)."""
+    """A parsed webhook delivery (docs/webhooks.md#envelope-versions)."""
 
     version: str | None
     sent_at: datetime | None
@@ -113,7 +116,8 @@ class WebhookEvent:
     timestamp: datetime | None = None
     motion_subtype: MotionSubtype | None = None
     component_ids: tuple[int | str, ...] = ()
-    # Subscription events (§6.6): devices come from relationships.devices.data.
+    # Subscription events list their devices in relationships.devices.data
+    # (docs/webhooks.md#subscription-events).
     device_ids: tuple[str, ...] = ()
     subscription_id: str | None = None
     subscription_type: SubscriptionType | None = None
@@ -158,7 +162,8 @@ class WebhookEvent:
         motion_subtype: MotionSubtype | None = None
         if event_type is WebhookEventType.MOTION_DETECTED:
             # Webhook pages put "subType" on data; a later API doc moved it to
-            # data.attributes.sub_type (§6.5). Read both, newer placement first.
+            # data.attributes.sub_type (docs/webhooks.md#motion-subtypes). Read both, newer
+            # placement first.
             raw_subtype = opt_str(attributes.get("sub_type")) or opt_str(
                 data_obj.get("subType")
             )

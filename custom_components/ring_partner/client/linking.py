@@ -1,4 +1,4 @@
-"""Account-link nonce helpers for Ring's one-way linking (ring-partner-api.md §1.5-§1.6)."""
+"""Account-link nonce helpers for Ring's one-way linking (docs/linking.md#time-and-nonce)."""
 
 import base64
 from collections.abc import Iterable

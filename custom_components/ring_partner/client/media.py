@@ -1,4 +1,4 @@
-"""Models for downloaded media and live-view sessions (ring-partner-api.md §4)."""
+"""Models for downloaded media and live-view sessions (docs/media.md)."""
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -54,7 +54,7 @@ class Resolution:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class MediaImage:
-    """A downloaded still image (§4.4)."""
+    """A downloaded still image (docs/media.md#image-headers)."""
 
     content: bytes = field(repr=False)
     content_type: str
@@ -65,7 +65,7 @@ class MediaImage:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class MediaClip:
-    """A downloaded MP4 clip (§4.3); `partial` for 206 answers."""
+    """A downloaded MP4 clip (docs/media.md#clip-responses); `partial` for 206 answers."""
 
     content: bytes = field(repr=False)
     content_type: str
@@ -77,7 +77,10 @@ class MediaClip:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class WhepSession:
-    """An open WHEP live-view session (§4.1); the URL is the absolute `Location`."""
+    """An open WHEP live-view session; the URL is the absolute `Location`.
+
+    See docs/media.md#whep-answer.
+    """
 
     device_id: str
     url: str = field(repr=False)

@@ -1,4 +1,6 @@
-"""Media endpoints of the Ring Partner API: images, clips and WHEP live views (§4).
+"""Media endpoints of the Ring Partner API: images, clips and WHEP live views.
+
+See docs/media.md.
 
 Media is not JSON:API on success: image downloads answer 303 to a presigned URL that is
 requested without the bearer, clip downloads answer 200/206 (or 301), and WHEP answers 201
@@ -56,7 +58,9 @@ class MediaApi:
         height: int | None = None,
         max_bytes: int = DEFAULT_IMAGE_MAX_BYTES,
     ) -> MediaImage:
-        """Download an existing frame: POST, then GET the presigned 303 target (§4.4).
+        """Download an existing frame: POST, then GET the presigned 303 target.
+
+        See docs/media.md#image-download.
 
         Exactly one of `at` (type `at_timestamp`) or `start` (`latest_in_range`, with
         optional `end`). The POST only selects an already-recorded frame, and Ring asks
@@ -141,7 +145,9 @@ class MediaApi:
         max_bytes: int = DEFAULT_CLIP_MAX_BYTES,
         request_timeout: float = DEFAULT_CLIP_TIMEOUT,
     ) -> MediaClip:
-        """Download recorded MP4 footage (200 full, 206 partial; 301 followed, §4.3).
+        """Download recorded MP4 footage (200 full, 206 partial; 301 followed).
+
+        See docs/media.md#clip-responses.
 
         Like the image POST, this only reads footage that already exists, so 5xx and
         connection failures are retried; a 301 is followed by GET, with the bearer
@@ -247,7 +253,7 @@ class MediaApi:
         )
 
     async def delete_whep_session(self, session: WhepSession) -> None:
-        """Close a WHEP session; a 404 means it already ended (cap reached, §4.1)."""
+        """Close a WHEP session; a 404 means it already ended (docs/media.md#whep-teardown)."""
         try:
             await self._auth.request("DELETE", session.url)
         except RingPartnerNotFoundError:

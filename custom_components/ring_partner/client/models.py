@@ -1,4 +1,4 @@
-"""Typed models for Ring devices and their sub-resources (ring-partner-api.md §3).
+"""Typed models for Ring devices and their sub-resources (docs/ring-api.md#devices).
 
 The other models live in `account`, `events` and `media` and are re-exported here, so
 callers import every model from `client.models`.
@@ -83,7 +83,7 @@ def derive_kind(
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class DeviceStatus:
-    """Device status (`device-status`, §3.3)."""
+    """Device status (`device-status`, docs/ring-api.md#device-status)."""
 
     id: str
     online: bool | None = None
@@ -91,7 +91,8 @@ class DeviceStatus:
     state: str | None = None
     snooze_active: bool | None = None
     snooze_until: datetime | None = None
-    # Sensors (Early Access, [KB-quote]): independent booleans, None when not a sensor.
+    # Sensors (Early Access; unverified, docs/ambiguities.md#sensor-schemas): independent
+    # booleans, None when not a sensor.
     flood_faulted: bool | None = None
     freeze_faulted: bool | None = None
 
@@ -118,7 +119,7 @@ class DeviceStatus:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class VideoCapability:
-    """The `video` capability block (§3.4)."""
+    """The `video` capability block (docs/ring-api.md#device-capabilities)."""
 
     codecs: tuple[str, ...] = ()
     ratio: str | None = None
@@ -144,7 +145,7 @@ class VideoCapability:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class AudioCapability:
-    """The `audio` capability block (chime slots, playback actions; §3.4, §4.5)."""
+    """The `audio` capability block: chime slots, playback actions (docs/media.md#chime-playback)."""
 
     customizable_slots: int | None = None
     supported_actions: tuple[str, ...] | None = None
@@ -159,7 +160,10 @@ class AudioCapability:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class DeviceCapabilities:
-    """Device capabilities (`device-capabilities`, §3.4); null keys become None/False."""
+    """Device capabilities (`device-capabilities`); null keys become None/False.
+
+    See docs/ring-api.md#device-capabilities.
+    """
 
     id: str
     video: VideoCapability | None = None
@@ -229,7 +233,7 @@ class DeviceCapabilities:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Location:
-    """Coarse device location (`locations`, §3.5): country and optional state only."""
+    """Coarse device location: country and optional state only (docs/ring-api.md#device-location)."""
 
     id: str
     country: str | None = None
@@ -256,7 +260,10 @@ class Vertex:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Zone:
-    """A motion or privacy zone: an id and an ordered polygon (§3.6)."""
+    """A motion or privacy zone: an id and an ordered polygon.
+
+    See docs/ring-api.md#device-configurations.
+    """
 
     id: str | None
     vertices: tuple[Vertex, ...]
@@ -276,7 +283,10 @@ class Zone:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class DeviceConfigurations:
-    """Read-only device settings (`device-configurations`, §3.6); "on"/"off" as bool."""
+    """Read-only device settings (`device-configurations`); "on"/"off" as bool.
+
+    See docs/ring-api.md#device-configurations.
+    """
 
     id: str
     motion_detection_enabled: bool | None = None
@@ -311,8 +321,8 @@ class DeviceConfigurations:
         )
 
 
-# JSON:API resource type of each relationship's target (§3.2); matching uses the
-# (type, id) pair found in `relationships.<rel>.data`, never a derived id.
+# JSON:API resource type of each relationship's target (docs/ring-api.md#includes); matching
+# uses the (type, id) pair found in `relationships.<rel>.data`, never a derived id.
 _RELATIONSHIPS = ("status", "capabilities", "location", "configurations")
 
 

@@ -1,4 +1,7 @@
-"""Client-side rate limiting: Ring allows 100 requests/second per client id (§8.2)."""
+"""Client-side rate limiting: Ring allows 100 requests/second per client id.
+
+See docs/ring-api.md#rate-limits.
+"""
 
 import asyncio
 from collections import deque

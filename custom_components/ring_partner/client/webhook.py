@@ -1,4 +1,4 @@
-"""Webhook signature verification and parsing (ring-partner-api.md §6)."""
+"""Webhook signature verification and parsing (docs/webhooks.md#signature)."""
 
 import hashlib
 import hmac

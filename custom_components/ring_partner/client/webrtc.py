@@ -134,7 +134,7 @@ def candidate_section(offer_sdp: str, candidate: IceCandidate) -> int | None:
     """Return the media section a trickled candidate belongs to, or None if none fits.
 
     `sdpMid` names the section by its `a=mid`; `sdpMLineIndex` by position. Browsers send
-    both; `sdpMid` wins (RFC 8839 §5.1). Neither means the first section.
+    both; `sdpMid` wins (RFC 8839, section 5.1). Neither means the first section.
     """
     return _section_for(_Sdp.parse(offer_sdp), candidate)
 

@@ -105,7 +105,9 @@ def hmac_key_error(key: str, credentials: tuple[str, ...] = ()) -> str | None:
 
 
 async def async_mark_completed(client: RingPartnerClient) -> bool:
-    """PATCH the link to completed (§2.3); return False when Ring leaves it awaiting.
+    """PATCH the link to completed; return False when Ring leaves it awaiting.
+
+    See docs/ring-api.md#set-the-integration-status.
 
     The link exists either way; setup retries the PATCH while an issue says so (repairs.py).
     """
@@ -126,7 +128,8 @@ class LinkingRegistry:
         self.pending: dict[str, PendingLink] = {}
         self.exchange = TokenExchange(hass)
         # Keys of links that just completed: Ring sends app_integration_added after the
-        # PATCH (§1.5 step 11), possibly before the flow has created the entry.
+        # PATCH, possibly before the flow has created the entry
+        # (docs/webhooks.md#integration-events).
         self._recent_keys: dict[str, datetime] = {}
         self.lock = asyncio.Lock()
 
@@ -235,7 +238,10 @@ class LinkingRegistry:
     async def _async_confirm(
         self, pending: PendingLink, unclaimed: UnclaimedToken, nonce: str
     ) -> str:
-        """POST the nonce, PATCH completed (§2.2, §2.3) and hand the result to the flow."""
+        """POST the nonce, PATCH completed and hand the result to the flow.
+
+        See docs/linking.md#appstore-linking-steps, steps 9 and 10.
+        """
         session = async_get_clientsession(self.hass)
         client = RingPartnerClient(
             StaticTokenAuth(

@@ -15,8 +15,10 @@ from ..const import ACCOUNT_LINK_PATH, TOKEN_EXCHANGE_PATH
 from . import DATA_LINKING, LinkingRegistry
 
 _CODE_RE = re.compile(r"[\x21-\x7e]{1,2048}")  # printable ASCII, no spaces
-_NONCE_RE = re.compile(r"[A-Za-z0-9_-]{16,128}")  # §1.5: 43-char URL-safe base64
-_TIME_RE = re.compile(r"\d{10,16}")  # §1.5: epoch milliseconds
+# Ring sends a 43-character URL-safe base64 nonce and a 13-digit epoch-ms time; the ranges
+# allow for change (docs/ambiguities.md#nonce-and-time-format).
+_NONCE_RE = re.compile(r"[A-Za-z0-9_-]{16,128}")
+_TIME_RE = re.compile(r"\d{10,16}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -182,7 +184,10 @@ def _parse_link(nonce: object, link_time: object) -> tuple[str, str] | Outcome:
 
 
 class RingPartnerTokenExchangeView(HomeAssistantView):
-    """Receive Ring's one-time code (§1.5 step 2); anyone can call it, Ring included."""
+    """Receive Ring's one-time code; anyone can call it, Ring included.
+
+    See docs/linking.md#token-exchange-url.
+    """
 
     url = TOKEN_EXCHANGE_PATH
     name = "api:ring_partner:link:token"
@@ -205,7 +210,7 @@ class RingPartnerTokenExchangeView(HomeAssistantView):
 
 
 class RingPartnerAccountLinkView(HomeAssistantView):
-    """The partner sign-in page Ring sends the browser to (§1.5 steps 5-10)."""
+    """The partner sign-in page Ring sends the browser to (docs/linking.md#account-link-url)."""
 
     url = ACCOUNT_LINK_PATH
     name = "api:ring_partner:link:account"

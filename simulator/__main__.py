@@ -20,6 +20,12 @@ _VALUE_FLAGS: Final[tuple[tuple[str, str, type, str], ...]] = (
     ("--host", "host", str, "address to bind (keep 127.0.0.1)"),
     ("--port", "port", int, "API, OAuth and control port"),
     ("--media-port", "media_port", int, "media download port"),
+    (
+        "--rtsp-port",
+        "rtsp_port",
+        int,
+        "RTSP bridge port, RTSP over TLS (None: 8322, or a free port with --port 0)",
+    ),
     ("--client-id", "client_id", str, "partner app client id"),
     ("--client-secret", "client_secret", str, "partner app client secret"),
     ("--hmac-key", "hmac_key", str, "HMAC signature key (nonces, webhooks)"),
@@ -66,6 +72,12 @@ _VALUE_FLAGS: Final[tuple[tuple[str, str, type, str], ...]] = (
         str,
         "action chimes list in audio.supported_actions",
     ),
+    (
+        "--rtsp-idle-timeout",
+        "rtsp_idle_timeout_s",
+        float,
+        "s without packets before the bridge ends a session",
+    ),
 )
 
 # Flags that pick one reading where sources disagree: (flag, field, help); the choices are
@@ -105,9 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     defaults = SimulatorConfig()
     parser = argparse.ArgumentParser(
         prog="python -m simulator",
-        description="Local Ring cloud simulator: OAuth, Partner API, media, WHEP, webhooks. "
-        "With no flags: the default scenario (Demo User with Front Door, Backyard, "
-        "Hallway Chime, Garage; plus the Playground account) on ports 8765 and 8766. "
+        description="Local Ring cloud simulator: OAuth, Partner API, media, WHEP, RTSP "
+        "bridge, webhooks. With no flags: the default scenario (Demo User with Front Door, "
+        "Backyard, Hallway Chime, Garage; plus the Playground account) on ports 8765, 8766 "
+        "and 8322 (RTSP over TLS). "
         "Control page: http://HOST:PORT/_sim/",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
@@ -165,6 +178,26 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="the app lacks the Chime Controls scope (playback answers 403)",
     )
+    add(
+        "--rtsp-tcp-interleaved",
+        action="store_true",
+        help="RTSP bridge: accept RTP/SAVP/TCP;interleaved (else 461)",
+    )
+    add(
+        "--rtsp-accept-avp",
+        action="store_true",
+        help="RTSP bridge: accept the RTP/AVP profile in SETUP, still sending SRTP (else 461)",
+    )
+    add(
+        "--rtsp-whep-caps",
+        action="store_true",
+        help="RTSP bridge: packets stop at the WHEP caps (30 s battery, 60 s wired)",
+    )
+    add(
+        "--rtsp-no-basic-challenge",
+        action="store_true",
+        help="RTSP bridge: answer 401 without WWW-Authenticate: Basic",
+    )
     add("--seed", type=int, help="seed for ids and tokens (deterministic runs)")
     add("--log-level", default="INFO", help="logging level")
     return parser
@@ -185,6 +218,10 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         webhooks_before_completed=args.webhooks_before_completed,
         webhook_reorder=args.webhook_reorder,
         require_ice_candidates=not args.lenient_ice,
+        rtsp_tcp_interleaved=args.rtsp_tcp_interleaved,
+        rtsp_accept_avp=args.rtsp_accept_avp,
+        rtsp_whep_caps=args.rtsp_whep_caps,
+        rtsp_basic_challenge=not args.rtsp_no_basic_challenge,
         seed=args.seed,
     )
 

@@ -3,7 +3,8 @@
 Port 1 (`base_url`): OAuth (`/oauth/token`, `/partner-link/authorize`), the API (`/v1/...`)
 and the control API (`/_sim/...`). Port 2 (`media_url`): the media download host that
 presigned URLs point to, a different origin as in production (ring-partner-api.md §4.4).
-Both bind `config.host` (127.0.0.1); port 0 picks a free port.
+Port 3 (`rtsp_url`): the RTSP bridge, RTSP over TLS with a certificate made at start
+(`rtsp_ca_file`). All bind `config.host` (127.0.0.1); port 0 picks a free port.
 """
 
 from collections.abc import AsyncIterator
@@ -27,6 +28,7 @@ from simulator import (
 from simulator.config import SimulatorConfig
 from simulator.errors import error_middleware
 from simulator.media import setup_media_routes
+from simulator.rtsp import RtspBridge, setup_rtsp
 from simulator.state import STATE_KEY, SimState
 
 _LOGGER = logging.getLogger(__name__)
@@ -48,8 +50,10 @@ def _base_app(state: SimState) -> web.Application:
     return app
 
 
-def build_apps(state: SimState) -> tuple[web.Application, web.Application]:
-    """Build the API app and the media app."""
+def build_apps(
+    state: SimState,
+) -> tuple[web.Application, web.Application, RtspBridge]:
+    """Build the API app, the media app and the (not yet listening) RTSP bridge."""
     api_app = _base_app(state)
     media_app = _base_app(state)
     oauth.setup(api_app)
@@ -60,17 +64,18 @@ def build_apps(state: SimState) -> tuple[web.Application, web.Application]:
     history.setup(api_app)
     control.setup(api_app)
     setup_media_routes(api_app, media_app, state)
-    return api_app, media_app
+    bridge = setup_rtsp(api_app, state)
+    return api_app, media_app, bridge
 
 
 class Simulator:
-    """A running Ring cloud simulator (API + OAuth + control on one port, media on another)."""
+    """A running Ring cloud simulator: API + OAuth + control, media, and the RTSP bridge."""
 
     def __init__(self, config: SimulatorConfig | None = None) -> None:
         """Prepare the state and apps; nothing listens until `start()`."""
         self.config = config or SimulatorConfig()
         self.state = SimState(self.config)
-        self.api_app, self.media_app = build_apps(self.state)
+        self.api_app, self.media_app, self.rtsp = build_apps(self.state)
         self._runners: list[web.AppRunner] = []
         self.port = 0
         self.media_port = 0
@@ -84,6 +89,27 @@ class Simulator:
     def media_url(self) -> str:
         """Return the media download origin."""
         return self.state.media_url
+
+    @property
+    def rtsp_url(self) -> str:
+        """Return the RTSP bridge origin, e.g. `rtsps://127.0.0.1:8322`."""
+        return self.rtsp.url
+
+    @property
+    def rtsp_port(self) -> int:
+        """Return the RTSP bridge's TLS port."""
+        return self.rtsp.port
+
+    @property
+    def rtsp_ca_file(self) -> str:
+        """Return the PEM file of the bridge's self-signed certificate (trust it as a CA)."""
+        if self.rtsp.certificate is None:
+            raise RuntimeError("the simulator is not running")
+        return str(self.rtsp.certificate.cert_file)
+
+    def rtsp_stream_url(self, device_id: str) -> str:
+        """Return a device's `rtsps://…/v1/devices/<id>/stream` URL on the bridge."""
+        return self.rtsp.stream_url(device_id)
 
     @property
     def token_url(self) -> str:
@@ -100,10 +126,14 @@ class Simulator:
         self.state.webhooks.session = aiohttp.ClientSession()
         self.port = await self._listen(self.api_app, self.config.port)
         self.media_port = await self._listen(self.media_app, self.config.media_port)
+        await self.rtsp.start()
         self.state.base_url = f"http://{self.config.host}:{self.port}"
         self.state.media_url = f"http://{self.config.host}:{self.media_port}"
         _LOGGER.info(
-            "Ring simulator API on %s, media on %s", self.base_url, self.media_url
+            "Ring simulator API on %s, media on %s, RTSP bridge on %s",
+            self.base_url,
+            self.media_url,
+            self.rtsp_url,
         )
 
     async def _listen(self, app: web.Application, port: int) -> int:
@@ -119,7 +149,7 @@ class Simulator:
         return int(sock.getsockname()[1])
 
     async def stop(self) -> None:
-        """Cancel every task and timer, close the HTTP session and both servers."""
+        """Cancel every task and timer, close the HTTP session, the servers and the bridge."""
         await self.state.close()
         session, self.state.webhooks.session = self.state.webhooks.session, None
         if session is not None:

@@ -3,8 +3,8 @@
 Every field can be given to `SimulatorConfig(...)` in-process or as a `python -m simulator`
 flag; the keys in `RUNTIME_KEYS` can also be changed while running (`POST /_sim/config`).
 Durations are in seconds of simulated time. `time_scale` multiplies the slow waits the
-simulator performs in real time (webhook retry schedule, 425 windows, WHEP caps): 0.01 turns
-the 1 s ... 1 h retry schedule into 10 ms ... 36 s.
+simulator performs in real time (webhook retry schedule, 425 windows, WHEP caps, the RTSP
+bridge's idle end): 0.01 turns the 1 s ... 1 h retry schedule into 10 ms ... 36 s.
 """
 
 from collections.abc import Callable
@@ -15,6 +15,7 @@ from simulator.scenario import Scenario
 
 MOTION_SUBTYPE_PLACEMENTS = ("data.subType", "attributes.sub_type", "both")
 WEBHOOK_RETRY_DELAYS = (1.0, 5.0, 30.0, 120.0, 600.0, 3600.0)
+DEFAULT_RTSP_PORT = 8322
 
 # Switches between readings of the docs (and of the independent client libraries) that
 # disagree; the first value of each is the default. Each module that reads one says why.
@@ -97,9 +98,23 @@ class SimulatorConfig:
     whep_cap_wired_s: float = 60.0
     recording_not_ready_s: float = 2.0
     media_url_lifetime_s: int = 300
+    # Read by the RTSP bridge (simulator/rtsp). Its own TLS port: None = 8322, or a free
+    # port when `port` is 0 (so in-process simulators never collide); 0 = a free port.
+    rtsp_port: int | None = None
+    rtsp_idle_timeout_s: float = 120.0
+    rtsp_tcp_interleaved: bool = False
+    rtsp_accept_avp: bool = False
+    rtsp_whep_caps: bool = False
+    rtsp_basic_challenge: bool = True
     # Determinism: seed for ids and tokens (None = random), wall clock in epoch seconds.
     seed: int | None = None
     clock: Callable[[], float] | None = field(default=None, repr=False, compare=False)
+
+    def rtsp_listen_port(self) -> int:
+        """Return the port the RTSP bridge binds (see `rtsp_port`)."""
+        if self.rtsp_port is not None:
+            return self.rtsp_port
+        return 0 if self.port == 0 else DEFAULT_RTSP_PORT
 
     def scaled(self, seconds: float) -> float:
         """Return a real-time delay for a simulated duration."""
@@ -171,4 +186,9 @@ RUNTIME_KEYS: dict[str, type] = {
     "webhook_max_delay_ms": int,
     "webhook_reorder": bool,
     "media_url_lifetime_s": int,
+    "rtsp_idle_timeout_s": float,
+    "rtsp_tcp_interleaved": bool,
+    "rtsp_accept_avp": bool,
+    "rtsp_whep_caps": bool,
+    "rtsp_basic_challenge": bool,
 }

@@ -1,6 +1,6 @@
 """Fixtures for the simulator tests: a running simulator and a partner stand-in."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 import pytest
@@ -10,6 +10,7 @@ from simulator.ids import ManualClock
 
 from .helpers import link_account
 from .partner import Partner
+from .rtsp_client import RtspClient
 
 
 @pytest.fixture(autouse=True)
@@ -65,3 +66,20 @@ async def partner(
         sim.config.account_link_url = stand_in.url("/link")
         sim.config.webhook_url = stand_in.url("/webhook")
         yield stand_in
+
+
+@pytest.fixture
+async def rtsp_connect(
+    sim: Simulator,
+) -> AsyncIterator[Callable[[], Awaitable[RtspClient]]]:
+    """Return a function that opens verified TLS connections to the RTSP bridge."""
+    clients: list[RtspClient] = []
+
+    async def connect() -> RtspClient:
+        client = await RtspClient.connect("127.0.0.1", sim.rtsp_port, sim.rtsp_ca_file)
+        clients.append(client)
+        return client
+
+    yield connect
+    for client in clients:
+        await client.close()

@@ -1,4 +1,4 @@
-"""A local stand-in for Ring's OAuth server, Partner API, media hosts, WHEP and webhooks.
+"""A local stand-in for Ring's OAuth server, Partner API, media hosts, WHEP, RTSP and webhooks.
 
 Written from `ring-partner-api.md` only: it imports nothing from `custom_components` or
 `homeassistant`. Run it with `python -m simulator` or in-process::

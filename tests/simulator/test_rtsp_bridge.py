@@ -586,3 +586,24 @@ async def test_stop_ends_sessions_and_cleans_up(
     pair.close()
     await client.close()
     await idle.close()
+
+
+async def test_live_session_counts_as_footage(
+    sim: Simulator,
+    session: aiohttp.ClientSession,
+    token: str,
+    start_play: StartPlay,
+    clock: ManualClock,
+) -> None:
+    """While a bridge session plays, its span is footage for image downloads."""
+    await start_play(FRONT_DOOR_ID)
+    body = {"type": "at_timestamp", "timestamp": sim.state.now_ms() + 5000}
+    clock.advance(10)
+    statuses = {}
+    for device_id in (FRONT_DOOR_ID, BACKYARD_ID):
+        path = f"{sim.base_url}/v1/devices/{device_id}/media/image/download"
+        async with session.post(
+            path, headers=bearer(token), json=body, allow_redirects=False
+        ) as response:
+            statuses[device_id] = response.status
+    assert statuses == {FRONT_DOOR_ID: 303, BACKYARD_ID: 416}

@@ -173,5 +173,5 @@ def format_response(
 
 
 def interleave(channel: int, packet: bytes) -> bytes:
-    """Frame a packet for the RTSP connection (RFC 2326 §10.12)."""
+    """Frame a packet for the RTSP connection (RFC 2326, section 10.12)."""
     return bytes((INTERLEAVED_MAGIC, channel)) + len(packet).to_bytes(2) + packet

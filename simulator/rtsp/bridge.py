@@ -7,6 +7,8 @@ switch `rtsp_whep_caps` (off by default: the docs say bridge sessions persist), 
 cap of the upstream live session is reached (30 s battery, 60 s line power). A closed
 connection ends its session at once; so do device removal and app uninstall. PLAY, like a
 WHEP live view, adds an `on_demand` history entry and, when the session ends, a recording.
+The media is what Ring's WHEP side would send, so `whep_h264_profile` (fixed at DESCRIBE, as
+the SDP announces it) and `whep_video_fault` shape it too.
 """
 
 import asyncio
@@ -182,6 +184,8 @@ class RtspBridge:
             FrameSource(device_id=device.id, device_name=device.name),
             "H264",
             now_ms=state.now_ms,
+            profile=session.h264_profile,
+            fault=state.config.whep_video_fault,
         )
 
         def on_packet(size: int) -> None:

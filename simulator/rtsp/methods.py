@@ -52,13 +52,17 @@ def describe(conn: Connection, request: RtspRequest) -> Reply:
         stream_path=match[0].rstrip("/"),
         key=SrtpKey(base64.urlsafe_b64decode(ids.token(30))),
         ssrc=int(ids.random() * 2**32),
+        h264_profile=conn.state.config.whep_h264_profile,
         started_ms=conn.state.now_ms(),
         hangup=conn.hangup,
     )
     conn.session = session
     conn.bridge.add_session(session)
     sdp = describe_sdp(
-        origin_id=session.ssrc, host=conn.state.config.host, key=session.key
+        origin_id=session.ssrc,
+        host=conn.state.config.host,
+        key=session.key,
+        profile=session.h264_profile,
     )
     headers = {
         "Content-Type": "application/sdp",

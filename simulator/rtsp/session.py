@@ -30,6 +30,7 @@ class BridgeSession:
     stream_path: str
     key: SrtpKey = field(repr=False)
     ssrc: int
+    h264_profile: str
     started_ms: int
     state: SessionState = "described"
     transport: TransportRequest | None = None

@@ -53,14 +53,20 @@ def unprotector(key: bytes) -> pylibsrtp.Session:
 
 
 def decode_h264(packets: Iterable[RtpPacket]) -> list[VideoFrame]:
-    """Depacketize RTP payloads into Annex B H.264 and decode every frame."""
+    """Depacketize RTP payloads into Annex B H.264 and decode every frame that decodes.
+
+    Packets the decoder refuses (slices before any parameter set) are skipped, as a player
+    would skip them.
+    """
     stream = b"".join(h264_depayload(packet.payload) for packet in packets)
     codec = av.CodecContext.create("h264", "r")
     frames: list[VideoFrame] = []
     for packet in codec.parse(stream):
-        frames.extend(
-            frame for frame in codec.decode(packet) if isinstance(frame, VideoFrame)
-        )
+        try:
+            decoded = codec.decode(packet)
+        except av.InvalidDataError:
+            continue
+        frames.extend(frame for frame in decoded if isinstance(frame, VideoFrame))
     return frames
 
 

@@ -126,7 +126,7 @@ async def test_describe_answers_sdes_sdp(
     assert sdp.startswith("v=0\r\n")
     assert "m=video 0 RTP/SAVP 96\r\n" in sdp
     assert "a=rtpmap:96 H264/90000\r\n" in sdp
-    assert "packetization-mode=1" in sdp
+    assert "packetization-mode=1;profile-level-id=42c01f" in sdp
     assert "a=control:trackID=0\r\n" in sdp
     assert len(crypto_key(sdp)) == 30
     record = await _only_session(session, sim)
@@ -607,3 +607,32 @@ async def test_live_session_counts_as_footage(
         ) as response:
             statuses[device_id] = response.status
     assert statuses == {FRONT_DOOR_ID: 303, BACKYARD_ID: 416}
+
+
+async def test_h264_profile_switch_reaches_sdp_and_stream(
+    sim: Simulator,
+    session: aiohttp.ClientSession,
+    token: str,
+    rtsp_connect: Connect,
+    udp_pair: UdpPair,
+) -> None:
+    """The bridge forwards Ring's live media: `whep_h264_profile` High is announced and sent."""
+    await control(session, sim, "/config", {"whep_h264_profile": "64001f"})
+    client = await rtsp_connect()
+    url = sim.rtsp_stream_url(FRONT_DOOR_ID)
+    response = await describe(client, url, token)
+    assert "profile-level-id=64001f" in response.text
+    await setup_udp(client, url, udp_pair)
+    assert (await client.request("PLAY", url)).status == 200
+    packets, _ = await receive_udp(udp_pair, crypto_key(response.text), frames=10)
+    assert len(decode_h264(packets)) >= 9
+
+
+async def test_video_fault_switch_makes_the_stream_undecodable(
+    sim: Simulator, session: aiohttp.ClientSession, start_play: StartPlay
+) -> None:
+    """`whep_video_fault=no_keyframe` reaches bridge viewers: nothing decodes."""
+    await control(session, sim, "/config", {"whep_video_fault": "no_keyframe"})
+    playing = await start_play(FRONT_DOOR_ID)
+    packets, _ = await receive_udp(playing.pair, playing.key, frames=20)
+    assert decode_h264(packets) == []

@@ -47,6 +47,7 @@ from .exceptions import (
     RingPartnerTimeoutError,
     RingPartnerTimeRangeNotAuthorizedError,
     RingPartnerUnavailableError,
+    RingPartnerUnsupportedTransportError,
     RingPartnerWebhookError,
 )
 from .linking import check_link_time, compute_nonce, find_nonce_account, nonce_matches
@@ -140,6 +141,7 @@ __all__ = [
     "RingPartnerTimeRangeNotAuthorizedError",
     "RingPartnerTimeoutError",
     "RingPartnerUnavailableError",
+    "RingPartnerUnsupportedTransportError",
     "RingPartnerWebhookError",
     "StaticTokenAuth",
     "SubscriptionType",

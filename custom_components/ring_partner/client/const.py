@@ -21,6 +21,9 @@ USERS_ME_PATH: Final = "/v1/users/me"
 APP_INTEGRATIONS_PATH: Final = "/v1/accounts/me/app-integrations"
 DEVICES_PATH: Final = "/v1/devices"
 HISTORY_PATH: Final = "/v1/history/devices/{device_id}/events"
+# Ring's RTSP bridge: RTSP over TLS on its own host and port (docs/media.md#rtsp-bridge).
+RTSP_BRIDGE_ORIGIN: Final = "rtsps://video.rtsp.amazonvision.com:322"
+RTSP_STREAM_PATH: Final = "/v1/devices/{device_id}/stream"
 
 
 def device_path(device_id: str, suffix: str = "") -> str:

@@ -105,6 +105,12 @@ class RingPartnerUnavailableError(RingPartnerResponseError):
     default_status: ClassVar[int] = 503
 
 
+class RingPartnerUnsupportedTransportError(RingPartnerResponseError):
+    """Ring's RTSP bridge refused every offered media transport (461)."""
+
+    default_status: ClassVar[int] = 461
+
+
 class RingPartnerRateLimitError(RingPartnerResponseError):
     """Ring rate-limited the request (429) and the retry budget is spent."""
 

@@ -45,6 +45,7 @@ from .entity import (
     async_add_entities_for,
     ring_errors,
 )
+from .stream import async_stream_source
 
 PARALLEL_UPDATES = 0
 
@@ -268,6 +269,11 @@ class RingPartnerCamera(RingPartnerSnapshotEntity, Camera):
             return None
         self.content_type = image.content_type
         return image.content
+
+    @override
+    async def stream_source(self) -> str:
+        """Return the loopback relay's URL for Ring's RTSP bridge (docs/streaming.md)."""
+        return await async_stream_source(self)
 
     @override
     async def async_handle_async_webrtc_offer(

@@ -7,7 +7,9 @@ over UDP only, `RTP/SAVP` only), as Ring documents it.
 
 import asyncio
 from collections.abc import AsyncGenerator
+from datetime import timedelta
 import io
+import logging
 from pathlib import Path
 import re
 from typing import Any
@@ -15,7 +17,10 @@ from typing import Any
 import av
 from av.video.frame import VideoFrame
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 from pytest_homeassistant_custom_component.typing import (
     ClientSessionGenerator,
     WebSocketGenerator,
@@ -29,8 +34,11 @@ from custom_components.ring_partner.stream import (
 )
 from homeassistant.components.camera import CameraEntityFeature
 from homeassistant.components.camera.const import DATA_COMPONENT
+from homeassistant.components.stream.const import OUTPUT_IDLE_TIMEOUT
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 from simulator import Simulator, SimulatorConfig
 from simulator.scenario import FRONT_DOOR_ID
 
@@ -267,8 +275,13 @@ async def test_token_the_bridge_refuses_is_refreshed_once(
     hass: HomeAssistant,
     sim_control: SimControl,
     init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A token Ring no longer accepts gets one refresh; the bridge rejects the old one."""
+    """A token Ring no longer accepts gets one refresh; the bridge rejects the old one.
+
+    Neither token is logged, even at debug level.
+    """
+    caplog.set_level(logging.DEBUG)
     entry = init_integration
     old = entry.data["token"]["access_token"]
     await sim_control.call("POST", "tokens/expire")
@@ -283,6 +296,8 @@ async def test_token_the_bridge_refuses_is_refreshed_once(
         ("SETUP", 200),
         ("PLAY", 200),
     ]
+    assert old not in caplog.text
+    assert entry.data["token"]["access_token"] not in caplog.text
 
 
 def _first_frames(source: str, frames: int = 5) -> int:
@@ -375,3 +390,99 @@ async def test_bridge_refusal_stops_the_stream_without_a_retry_storm(
     # A refused SETUP leaves the session DESCRIBE opened; hanging up ended it.
     sessions = await bridge_sessions(sim_control)
     assert all(s["state"] == "ended" and s["packets_sent"] == 0 for s in sessions)
+
+
+async def test_stream_stops_when_nobody_watches(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    hass_client: ClientSessionGenerator,
+    sim_control: SimControl,
+) -> None:
+    """When HLS goes idle, HA stops its worker and the relay tears the bridge session down."""
+    playlist_url = await start_hls(hass, hass_ws_client)
+    await fetch_segments(hass, hass_client, playlist_url, 1)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=OUTPUT_IDLE_TIMEOUT + 1))
+
+    async def ended() -> bool:
+        sessions = await bridge_sessions(sim_control)
+        return bool(sessions) and sessions[0]["state"] == "ended"
+
+    await wait_for(ended, "the bridge session to end")
+    (session,) = await bridge_sessions(sim_control)
+    assert session["end_reason"] == "teardown"
+    assert (await bridge_requests(sim_control))[-1] == ("TEARDOWN", 200)
+
+
+async def test_offline_refusal_lifts_when_the_device_comes_back(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    client: Any,
+    sim_control: SimControl,
+) -> None:
+    """A 503 is answered locally until Ring's device_online webhook; then streams work."""
+    await sim_control.call("POST", f"devices/{FRONT_DOOR_ID}/offline", {"deliver": False})
+    camera = camera_entity(hass)
+    source = await camera.stream_source()
+    assert await hass.async_add_executor_job(_open_fails, source)
+    assert await bridge_requests(sim_control) == [("DESCRIBE", 503)]
+    with pytest.raises(HomeAssistantError) as err:
+        await camera.stream_source()
+    assert err.value.translation_key == "device_offline"
+    # Ring tells Home Assistant the device is offline, then online again.
+    await sim_control.call("POST", f"devices/{FRONT_DOOR_ID}/offline")
+    await sim_control.call("POST", f"devices/{FRONT_DOOR_ID}/online")
+
+    async def delivered() -> bool:
+        deliveries = await sim_control.call("GET", "webhooks")
+        return [d["type"] for d in deliveries if d["delivered"]] == [
+            "device_offline",
+            "device_online",
+        ]
+
+    await wait_for(delivered, "the webhooks")
+    await hass.async_block_till_done()
+    assert await camera.stream_source() == source
+    assert await hass.async_add_executor_job(_first_frames, source) > 0
+
+
+async def test_transient_bridge_failure_is_no_verdict(
+    hass: HomeAssistant, sim_control: SimControl
+) -> None:
+    """502 (gateway connection failed) is passed on once; the next attempt reaches Ring."""
+    await sim_control.fault(path=".", method="DESCRIBE", status=502, count=1)
+    camera = camera_entity(hass)
+    source = await camera.stream_source()
+    assert await hass.async_add_executor_job(_open_fails, source)
+    assert await hass.async_add_executor_job(_first_frames, source) > 0
+    assert [r for r in await bridge_requests(sim_control) if r[0] == "DESCRIBE"] == [
+        ("DESCRIBE", 502),
+        ("DESCRIBE", 200),
+    ]
+
+
+async def test_bridge_ending_the_session_hangs_up_players(
+    hass: HomeAssistant, sim_control: SimControl
+) -> None:
+    """Packets stop (device offline), the bridge's idle rule ends the session, and the
+    relay closes its players so HA's worker restarts on its own backoff."""
+    source = await camera_entity(hass).stream_source()
+
+    def play_to_end() -> int:
+        with av.open(source, options={"rtsp_flags": "prefer_tcp"}, timeout=10) as c:
+            return sum(1 for _ in c.demux(video=0))
+
+    player = hass.async_add_executor_job(play_to_end)
+    await wait_for(
+        lambda: _packets_flowing(sim_control), "the bridge to send packets"
+    )
+    await sim_control.call("POST", f"devices/{FRONT_DOOR_ID}/offline", {"deliver": False})
+    async with asyncio.timeout(WAIT_S):
+        assert await player > 0
+    (session,) = await bridge_sessions(sim_control)
+    assert (session["media_stopped"], session["end_reason"]) == ("device_offline", "idle")
+
+
+async def _packets_flowing(sim_control: SimControl) -> bool:
+    """Return True once a bridge session has sent packets."""
+    sessions = await bridge_sessions(sim_control)
+    return bool(sessions) and sessions[0]["packets_sent"] > 0

@@ -486,3 +486,63 @@ async def _packets_flowing(sim_control: SimControl) -> bool:
     """Return True once a bridge session has sent packets."""
     sessions = await bridge_sessions(sim_control)
     return bool(sessions) and sessions[0]["packets_sent"] > 0
+
+
+async def _exchange(source: str, requests: list[str]) -> list[str]:
+    """Send raw requests to the relay; return each status line (or "closed")."""
+    host_port, _, path = source.removeprefix("rtsp://").partition("/")
+    host, _, port = host_port.partition(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    statuses: list[str] = []
+    try:
+        for request in requests:
+            writer.write(request.replace("{url}", source).encode())
+            try:
+                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+            except asyncio.IncompleteReadError:
+                statuses.append("closed")
+                break
+            statuses.append(head.split(b"\r\n", 1)[0].decode())
+            length = re.search(rb"Content-Length: (\d+)", head)
+            if length:
+                await reader.readexactly(int(length[1]))
+    finally:
+        writer.close()
+    return statuses
+
+
+async def test_relay_answers_odd_players(
+    hass: HomeAssistant, sim_control: SimControl
+) -> None:
+    """Unknown paths, UDP-only SETUP, PLAY before SETUP and garbage get answers, no crash."""
+    source = await camera_entity(hass).stream_source()
+    other = source.rsplit("/", 1)[0] + "/unknown"
+    assert await _exchange(
+        source,
+        [
+            f"DESCRIBE {other} RTSP/1.0\r\nCSeq: 1\r\n\r\n",
+            "PLAY {url} RTSP/1.0\r\nCSeq: 2\r\n\r\n",
+            "DESCRIBE {url} RTSP/1.0\r\nCSeq: 3\r\n\r\n",
+            "SETUP {url}/trackID=0 RTSP/1.0\r\nCSeq: 4\r\n"
+            "Transport: RTP/AVP;unicast;client_port=5000-5001\r\n\r\n",
+            "RECORD {url} RTSP/1.0\r\nCSeq: 5\r\n\r\n",
+            "GET_PARAMETER {url} RTSP/1.0\r\nCSeq: 6\r\n\r\n",
+            "TEARDOWN {url} RTSP/1.0\r\nCSeq: 7\r\n\r\n",
+        ],
+    ) == [
+        "RTSP/1.0 404 Not Found",
+        "RTSP/1.0 455 Method Not Valid in This State",
+        "RTSP/1.0 200 OK",
+        "RTSP/1.0 461 Unsupported Transport",
+        "RTSP/1.0 501 Not Implemented",
+        "RTSP/1.0 200 OK",
+        "RTSP/1.0 200 OK",
+    ]
+    assert await _exchange(source, ["GARBAGE\r\n\r\n"]) == ["closed"]
+
+    async def ended() -> bool:
+        sessions = await bridge_sessions(sim_control)
+        return all(s["state"] == "ended" for s in sessions)
+
+    await wait_for(ended, "the bridge session to end with its only player")
+    assert await camera_entity(hass).stream_source() == source

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import contextlib
 from dataclasses import dataclass, field
 import logging
+import re
 import ssl
 from typing import Final, Protocol, Self, override
 from urllib.parse import quote, urljoin, urlsplit
@@ -49,6 +50,8 @@ MAX_BODY: Final = 64 * 1024
 CONNECT_TIMEOUT: Final = 10.0
 REQUEST_TIMEOUT: Final = 10.0
 TEARDOWN_TIMEOUT: Final = 2.0
+
+_METHOD: Final = re.compile(r"[A-Z][A-Z_]{0,31}")
 
 REASONS: Final = {
     200: "OK",
@@ -293,7 +296,7 @@ def _parse_head(head: bytes) -> RtspMessage:
     parts = lines[0].split(" ", 2)
     if len(parts) == 3 and parts[0] == RTSP_VERSION and parts[1].isdigit():
         return RtspMessage(headers=headers, status=int(parts[1]))
-    if len(parts) == 3 and parts[2] == RTSP_VERSION and parts[0].isalpha():
+    if len(parts) == 3 and parts[2] == RTSP_VERSION and _METHOD.fullmatch(parts[0]):
         return RtspMessage(headers=headers, method=parts[0].upper(), uri=parts[1])
     msg = "malformed RTSP start line"
     raise RtspProtocolError(msg)

@@ -53,7 +53,7 @@ WAIT_S = 30.0
 
 @pytest.fixture
 def simulator_config() -> SimulatorConfig:
-    """The bridge as documented (strict defaults), with time running fast."""
+    """Run the bridge as documented (strict defaults), with time running fast."""
     return make_sim_config(time_scale=TIME_SCALE)
 
 
@@ -78,7 +78,9 @@ async def streaming(
 pytestmark = pytest.mark.usefixtures("socket_enabled", "streaming", "init_integration")
 
 
-def camera_entity(hass: HomeAssistant, entity_id: str = FRONT_DOOR) -> RingPartnerCamera:
+def camera_entity(
+    hass: HomeAssistant, entity_id: str = FRONT_DOOR
+) -> RingPartnerCamera:
     """Return the camera entity object."""
     camera = hass.data[DATA_COMPONENT].get_entity(entity_id)
     assert isinstance(camera, RingPartnerCamera)
@@ -126,12 +128,15 @@ async def wait_for(condition: Any, what: str) -> None:
 
 def decode(data: bytes) -> list[VideoFrame]:
     """Decode every video frame of an MP4 / fMP4 byte string."""
-    with av.open(io.BytesIO(data)) as container:
-        return list(container.decode(video=0))
+    with av.open(io.BytesIO(data), "r") as container:
+        return [f for f in container.decode(video=0) if isinstance(f, VideoFrame)]
 
 
 async def fetch_segments(
-    hass: HomeAssistant, hass_client: ClientSessionGenerator, playlist_url: str, count: int
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    playlist_url: str,
+    count: int,
 ) -> tuple[bytes, list[bytes], float]:
     """Wait for `count` segments in the playlist; return init, segments and their duration."""
     client = await hass_client()
@@ -142,7 +147,7 @@ async def fetch_segments(
         response = await client.get(playlist_url)
         if response.status != 200:
             return False
-        playlist = await response.text()
+        playlist = str(await response.text())
         return playlist.count("#EXTINF") >= count
 
     await wait_for(enough, f"{count} HLS segments")
@@ -323,7 +328,7 @@ def _open_fails(source: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("fault", "requests", "message"),
+    "refusal",
     [
         (
             {"method": "DESCRIBE", "status": 401},
@@ -343,8 +348,10 @@ def _open_fails(source: str) -> str:
         (
             {"method": "SETUP", "status": 461},
             [("DESCRIBE", 200), ("SETUP", 461)],
-            "Ring's RTSP bridge accepts none of the media transports this integration"
-            " offers, so the live stream cannot start.",
+            (
+                "Ring's RTSP bridge accepts none of the media transports this"
+                " integration offers, so the live stream cannot start."
+            ),
         ),
         (
             None,
@@ -358,12 +365,13 @@ async def test_bridge_refusal_stops_the_stream_without_a_retry_storm(
     hass: HomeAssistant,
     hass_ws_client: WebSocketGenerator,
     sim_control: SimControl,
-    fault: dict[str, Any] | None,
-    requests: list[tuple[str, int]],
-    message: str,
+    refusal: tuple[dict[str, Any] | None, list[tuple[str, int]], str],
 ) -> None:
-    """A refusal: the HA stream stops, the next request gets the translated error, and
-    players retrying the loopback URL never reach Ring again."""
+    """A refusal stops the HA stream; the next request gets the translated error.
+
+    Players retrying the loopback URL (HA's worker at each backoff step) never reach Ring.
+    """
+    fault, requests, message = refusal
     if fault is None:
         # Offline at Ring, but no webhook told Home Assistant yet.
         await sim_control.call(
@@ -401,7 +409,9 @@ async def test_stream_stops_when_nobody_watches(
     """When HLS goes idle, HA stops its worker and the relay tears the bridge session down."""
     playlist_url = await start_hls(hass, hass_ws_client)
     await fetch_segments(hass, hass_client, playlist_url, 1)
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=OUTPUT_IDLE_TIMEOUT + 1))
+    async_fire_time_changed(
+        hass, dt_util.utcnow() + timedelta(seconds=OUTPUT_IDLE_TIMEOUT + 1)
+    )
 
     async def ended() -> bool:
         sessions = await bridge_sessions(sim_control)
@@ -420,7 +430,9 @@ async def test_offline_refusal_lifts_when_the_device_comes_back(
     sim_control: SimControl,
 ) -> None:
     """A 503 is answered locally until Ring's device_online webhook; then streams work."""
-    await sim_control.call("POST", f"devices/{FRONT_DOOR_ID}/offline", {"deliver": False})
+    await sim_control.call(
+        "POST", f"devices/{FRONT_DOOR_ID}/offline", {"deliver": False}
+    )
     camera = camera_entity(hass)
     source = await camera.stream_source()
     assert await hass.async_add_executor_job(_open_fails, source)
@@ -463,8 +475,11 @@ async def test_transient_bridge_failure_is_no_verdict(
 async def test_bridge_ending_the_session_hangs_up_players(
     hass: HomeAssistant, sim_control: SimControl
 ) -> None:
-    """Packets stop (device offline), the bridge's idle rule ends the session, and the
-    relay closes its players so HA's worker restarts on its own backoff."""
+    """When the bridge ends the session, the relay hangs up its players.
+
+    Packets stop (device offline), the bridge's idle rule ends the session; HA's worker
+    then restarts on its own backoff.
+    """
     source = await camera_entity(hass).stream_source()
 
     def play_to_end() -> int:
@@ -472,14 +487,17 @@ async def test_bridge_ending_the_session_hangs_up_players(
             return sum(1 for _ in c.demux(video=0))
 
     player = hass.async_add_executor_job(play_to_end)
-    await wait_for(
-        lambda: _packets_flowing(sim_control), "the bridge to send packets"
+    await wait_for(lambda: _packets_flowing(sim_control), "the bridge to send packets")
+    await sim_control.call(
+        "POST", f"devices/{FRONT_DOOR_ID}/offline", {"deliver": False}
     )
-    await sim_control.call("POST", f"devices/{FRONT_DOOR_ID}/offline", {"deliver": False})
     async with asyncio.timeout(WAIT_S):
         assert await player > 0
     (session,) = await bridge_sessions(sim_control)
-    assert (session["media_stopped"], session["end_reason"]) == ("device_offline", "idle")
+    assert (session["media_stopped"], session["end_reason"]) == (
+        "device_offline",
+        "idle",
+    )
 
 
 async def _packets_flowing(sim_control: SimControl) -> bool:
@@ -490,7 +508,7 @@ async def _packets_flowing(sim_control: SimControl) -> bool:
 
 async def _exchange(source: str, requests: list[str]) -> list[str]:
     """Send raw requests to the relay; return each status line (or "closed")."""
-    host_port, _, path = source.removeprefix("rtsp://").partition("/")
+    host_port, _, _path = source.removeprefix("rtsp://").partition("/")
     host, _, port = host_port.partition(":")
     reader, writer = await asyncio.open_connection(host, int(port))
     statuses: list[str] = []
@@ -523,8 +541,10 @@ async def test_relay_answers_odd_players(
             f"DESCRIBE {other} RTSP/1.0\r\nCSeq: 1\r\n\r\n",
             "PLAY {url} RTSP/1.0\r\nCSeq: 2\r\n\r\n",
             "DESCRIBE {url} RTSP/1.0\r\nCSeq: 3\r\n\r\n",
-            "SETUP {url}/trackID=0 RTSP/1.0\r\nCSeq: 4\r\n"
-            "Transport: RTP/AVP;unicast;client_port=5000-5001\r\n\r\n",
+            (
+                "SETUP {url}/trackID=0 RTSP/1.0\r\nCSeq: 4\r\n"
+                "Transport: RTP/AVP;unicast;client_port=5000-5001\r\n\r\n"
+            ),
             "RECORD {url} RTSP/1.0\r\nCSeq: 5\r\n\r\n",
             "GET_PARAMETER {url} RTSP/1.0\r\nCSeq: 6\r\n\r\n",
             "TEARDOWN {url} RTSP/1.0\r\nCSeq: 7\r\n\r\n",

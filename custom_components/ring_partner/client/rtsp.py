@@ -201,9 +201,9 @@ def parse_transport_reply(header: str | None) -> NegotiatedTransport:
         msg = "The bridge's SETUP reply has no Transport"
         raise RingPartnerParseError(msg)
     fields = [part.strip() for part in header.split(",", 1)[0].split(";")]
-    params = dict(
-        (name.lower(), value) for name, _, value in (f.partition("=") for f in fields)
-    )
+    params = {
+        name.lower(): value for name, _, value in (f.partition("=") for f in fields)
+    }
     try:
         if "interleaved" in params:
             return NegotiatedTransport(

@@ -45,7 +45,9 @@ class BridgeEndpoint:
 
 # Set only by development setups and tests (the simulator's bridge and its certificate).
 DATA_RTSP_BRIDGE: HassKey[BridgeEndpoint] = HassKey(f"{DOMAIN}_rtsp_bridge")
-DATA_STREAM_RELAYS: HassKey[dict[str, EntryStreams]] = HassKey(f"{DOMAIN}_stream_relays")
+DATA_STREAM_RELAYS: HassKey[dict[str, EntryStreams]] = HassKey(
+    f"{DOMAIN}_stream_relays"
+)
 
 
 class EntryStreams:
@@ -66,7 +68,9 @@ class EntryStreams:
         auth = self.entry.runtime_data.client.auth
 
         def open_session(
-            device_id: str, on_packet: Callable[[bytes], None], on_end: Callable[[], None]
+            device_id: str,
+            on_packet: Callable[[bytes], None],
+            on_end: Callable[[], None],
         ) -> BridgeSession:
             return BridgeSession(
                 device_id=device_id,
@@ -88,7 +92,9 @@ class EntryStreams:
     def _on_update(self) -> None:
         """Forget a 503 once the coordinator sees its device come back online."""
         assert self.relay is not None
-        for device_id, device in (self.entry.runtime_data.coordinator.data or {}).items():
+        for device_id, device in (
+            self.entry.runtime_data.coordinator.data or {}
+        ).items():
             online = device.status is None or device.status.online is not False
             if online and self._online.get(device_id) is False:
                 self.relay.feed(device_id).clear_verdict(RingPartnerUnavailableError)

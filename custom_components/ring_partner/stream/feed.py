@@ -36,7 +36,6 @@ _TERMINAL: Final = (
 )
 
 
-
 def shift_timestamp(packet: bytes, offset: int) -> bytes:
     """Return the RTP packet with `offset` added to its timestamp (modulo 2**32).
 
@@ -51,7 +50,9 @@ def shift_timestamp(packet: bytes, offset: int) -> bytes:
     return packet[:4] + timestamp.to_bytes(4) + packet[8:]
 
 
-type SessionFactory = Callable[[str, Callable[[bytes], None], Callable[[], None]], BridgeSession]
+type SessionFactory = Callable[
+    [str, Callable[[bytes], None], Callable[[], None]], BridgeSession
+]
 """Build a bridge session for (device id, on_packet, on_end)."""
 
 
@@ -168,7 +169,7 @@ class CameraFeed:
             viewer.send(packet)
 
     def _ended(self) -> None:
-        """The bridge ended the session: hang up on every viewer (their players restart)."""
+        """Hang up on every viewer: the bridge ended the session (their players restart)."""
         self._session = None
         self._description = None
         viewers, self._viewers = self._viewers, set()

@@ -115,7 +115,7 @@ class _ViewerConnection:
                 await self._writer.drain()
                 if message.method == "TEARDOWN":
                     break
-        except (ConnectionError, asyncio.IncompleteReadError, RtspProtocolError):
+        except ConnectionError, asyncio.IncompleteReadError, RtspProtocolError:
             pass
         finally:
             self._playing = False

@@ -51,8 +51,8 @@ from custom_components.ring_partner.const import (
 from custom_components.ring_partner.stream import DATA_RTSP_BRIDGE, BridgeEndpoint
 from homeassistant import loader
 from homeassistant.components.camera.const import DATA_COMPONENT
-from homeassistant.components.stream import HLS_PROVIDER, Stream, create_stream
 from homeassistant.components.camera.prefs import DynamicStreamSettings
+from homeassistant.components.stream import HLS_PROVIDER, Stream, create_stream
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from simulator import Simulator, SimulatorConfig, run_simulator
@@ -91,7 +91,9 @@ class _Harness:
     async def forget_ended(self) -> None:
         """Wait until no bridge session is open, then forget the ended ones."""
         async with asyncio.timeout(TIMEOUT_S):
-            while any(s["state"] != "ended" for s in await self.sessions()):
+            while True:
+                if all(s["state"] == "ended" for s in await self.sessions()):
+                    break
                 await asyncio.sleep(POLL_S)
         await self.control("DELETE", "rtsp/sessions")
 

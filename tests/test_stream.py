@@ -566,3 +566,23 @@ async def test_relay_answers_odd_players(
 
     await wait_for(ended, "the bridge session to end with its only player")
     assert await camera_entity(hass).stream_source() == source
+
+
+async def test_unload_stops_streams_and_the_relay(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    hass_client: ClientSessionGenerator,
+    sim_control: SimControl,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Unloading the entry stops its cameras' HA streams and ends the bridge session."""
+    camera = camera_entity(hass)
+    source = await camera.stream_source()
+    playlist_url = await start_hls(hass, hass_ws_client)
+    await fetch_segments(hass, hass_client, playlist_url, 1)
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert camera.stream is None
+    (session,) = await bridge_sessions(sim_control)
+    assert session["state"] == "ended"
+    assert await hass.async_add_executor_job(_open_fails, source)

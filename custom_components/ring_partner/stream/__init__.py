@@ -117,8 +117,14 @@ class EntryStreams:
             )
 
     async def async_close(self) -> None:
-        """Close the relay (entry unload)."""
+        """Stop the cameras' HA streams and close the relay (entry unload).
+
+        Home Assistant does not stop a camera's stream when the entity goes, and its worker
+        would otherwise retry a closed loopback port forever.
+        """
         self.hass.data.get(DATA_STREAM_RELAYS, {}).pop(self.entry.entry_id, None)
+        for camera in self.cameras.values():
+            await _async_stop_stream(camera)
         if self.relay is not None:
             await self.relay.close()
 
@@ -135,6 +141,9 @@ async def _async_stop_stream(camera: RingPartnerCamera) -> None:
     stream = camera.stream
     if stream is None:
         return
+    # Removing the outputs also cancels their idle timers; the last one stops the worker.
+    for provider in list(stream.outputs().values()):
+        await stream.remove_provider(provider)
     await stream.stop()
     if camera.stream is stream:
         camera.stream = None

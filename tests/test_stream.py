@@ -586,3 +586,15 @@ async def test_unload_stops_streams_and_the_relay(
     (session,) = await bridge_sessions(sim_control)
     assert session["state"] == "ended"
     assert await hass.async_add_executor_job(_open_fails, source)
+
+
+async def test_interleaved_transport_is_preferred_when_the_bridge_offers_it(
+    hass: HomeAssistant, sim_control: SimControl
+) -> None:
+    """A bridge that interleaves on TCP gets SRTP on the TLS connection, no UDP at all."""
+    await sim_control.configure(rtsp_tcp_interleaved=True)
+    source = await camera_entity(hass).stream_source()
+    assert await hass.async_add_executor_job(_first_frames, source) > 0
+    (session,) = await bridge_sessions(sim_control)
+    assert (session["transport"], session["interleaved"]) == ("tcp", [0, 1])
+    assert session["requested_profile"] == "RTP/SAVP"

@@ -365,9 +365,13 @@ async def _open_udp_pair(
     """Bind an even RTP port and the odd RTCP port above it (RFC 3550)."""
     loop = asyncio.get_running_loop()
     for _ in range(attempts):
-        rtp, _ = await loop.create_datagram_endpoint(
-            lambda: _UdpReceiver(on_rtp), local_addr=(host, 0)
-        )
+        try:
+            rtp, _ = await loop.create_datagram_endpoint(
+                lambda: _UdpReceiver(on_rtp), local_addr=(host, 0)
+            )
+        except OSError as err:
+            msg = f"Cannot bind a UDP port for the bridge's media: {err.strerror}"
+            raise RingPartnerConnectionError(msg) from err
         port = int(rtp.get_extra_info("sockname")[1])
         if port % 2 == 0 and port < 65535:
             try:

@@ -598,3 +598,35 @@ async def test_interleaved_transport_is_preferred_when_the_bridge_offers_it(
     (session,) = await bridge_sessions(sim_control)
     assert (session["transport"], session["interleaved"]) == ("tcp", [0, 1])
     assert session["requested_profile"] == "RTP/SAVP"
+
+
+async def test_dropped_stream_is_restarted_by_the_stream_worker(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    hass_client: ClientSessionGenerator,
+    sim_control: SimControl,
+) -> None:
+    """The bridge ends a session that stopped sending; HA's worker opens a new one itself."""
+    playlist_url = await start_hls(hass, hass_ws_client)
+    await fetch_segments(hass, hass_client, playlist_url, 1)
+    await sim_control.call(
+        "POST", f"devices/{FRONT_DOOR_ID}/offline", {"deliver": False}
+    )
+
+    async def first_ended() -> bool:
+        sessions = await bridge_sessions(sim_control)
+        return sessions[0]["state"] == "ended"
+
+    await wait_for(first_ended, "the bridge's idle end")
+    await sim_control.call(
+        "POST", f"devices/{FRONT_DOOR_ID}/online", {"deliver": False}
+    )
+
+    async def second_playing() -> bool:
+        sessions = await bridge_sessions(sim_control)
+        return len(sessions) == 2 and sessions[1]["packets_sent"] > 0
+
+    await wait_for(second_playing, "the worker's restart")
+    first, _second = await bridge_sessions(sim_control)
+    assert first["end_reason"] == "idle"
+    assert camera_entity(hass).stream is not None

@@ -615,7 +615,7 @@ async def test_dropped_stream_is_restarted_by_the_stream_worker(
 
     async def first_ended() -> bool:
         sessions = await bridge_sessions(sim_control)
-        return sessions[0]["state"] == "ended"
+        return bool(sessions[0]["state"] == "ended")
 
     await wait_for(first_ended, "the bridge's idle end")
     await sim_control.call(

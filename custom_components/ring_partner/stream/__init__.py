@@ -43,7 +43,8 @@ class BridgeEndpoint:
     ca_file: str | None = None
 
 
-# Set only by development setups and tests (the simulator's bridge and its certificate).
+# Set only by tests and bench/ (the simulator's bridge and its certificate); the YAML
+# endpoint overrides do not reach it yet, so production always uses Ring's bridge.
 DATA_RTSP_BRIDGE: HassKey[BridgeEndpoint] = HassKey(f"{DOMAIN}_rtsp_bridge")
 DATA_STREAM_RELAYS: HassKey[dict[str, EntryStreams]] = HassKey(
     f"{DOMAIN}_stream_relays"

@@ -125,7 +125,9 @@ def test_links_between_docs_resolve() -> None:
     assert _broken(links) == []
 
 
-@pytest.mark.parametrize("top", ["custom_components", "simulator", "tests", "bench", "scripts"])
+@pytest.mark.parametrize(
+    "top", ["custom_components", "simulator", "tests", "bench", "scripts"]
+)
 def test_code_cites_no_outside_document(top: str) -> None:
     """Comments point into docs/, not at section numbers of a document nobody can open."""
     found = [

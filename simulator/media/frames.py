@@ -20,8 +20,9 @@ type ImageFormat = Literal["jpeg", "png"]
 
 DEFAULT_WIDTH: Final = 1280
 DEFAULT_HEIGHT: Final = 720
-MAX_WIDTH: Final = 1920  # docs/media.md#image-download image_options.resolution.width 1-1920
-MAX_HEIGHT: Final = 1080  # docs/media.md#image-download image_options.resolution.height 1-1080
+# image_options.resolution: width 1-1920, height 1-1080 (docs/media.md#image-request)
+MAX_WIDTH: Final = 1920
+MAX_HEIGHT: Final = 1080
 DEFAULT_APP_NAME: Final = "Ring Partner Simulator"
 
 _PATTERN_PERIOD_MS: Final = 4000

@@ -14,8 +14,9 @@ from aiohttp import web
 
 from .frames import MAX_HEIGHT, MAX_WIDTH
 
-MAX_AGE_MS: Final = 180 * 86_400_000  # docs/media.md#image-download: within the last 180 days
-MAX_WINDOW_MS: Final = 86_400_000  # docs/media.md#image-download: end_timestamp - start_timestamp <= 24 h
+# Within the last 180 days, and end_timestamp - start_timestamp <= 24 h (docs/media.md#image-request)
+MAX_AGE_MS: Final = 180 * 86_400_000
+MAX_WINDOW_MS: Final = 86_400_000
 
 
 class MediaProblem(Exception):

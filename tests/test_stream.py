@@ -159,11 +159,16 @@ async def fetch_segments(
     return init, segments, sum(durations)
 
 
+@pytest.mark.parametrize("entity_id", [FRONT_DOOR, "camera.backyard"])
 async def test_stream_source_is_loopback_and_starts_nothing(
-    hass: HomeAssistant, sim_control: SimControl
+    hass: HomeAssistant, sim_control: SimControl, entity_id: str
 ) -> None:
-    """The source is a token-free loopback URL; asking for it opens no bridge session."""
-    camera = camera_entity(hass)
+    """The source is a token-free loopback URL; asking for it opens no bridge session.
+
+    Nothing streams after setup either, on the wired doorbell or the battery camera.
+    """
+    assert await bridge_sessions(sim_control) == []
+    camera = camera_entity(hass, entity_id)
     assert CameraEntityFeature.STREAM in camera.supported_features
     source = await camera.stream_source()
     assert re.fullmatch(r"rtsp://127\.0\.0\.1:\d+/[\w-]{20,}", source)

@@ -72,7 +72,7 @@ async def streaming(
         if (stream := camera.stream) is not None:
             for provider in list(stream.outputs().values()):
                 await stream.remove_provider(provider)
-            await stream.stop()
+            await stream._stop()  # joins the worker even when preloaded
 
 
 pytestmark = pytest.mark.usefixtures("socket_enabled", "streaming", "init_integration")
@@ -635,3 +635,30 @@ async def test_dropped_stream_is_restarted_by_the_stream_worker(
     first, _second = await bridge_sessions(sim_control)
     assert first["end_reason"] == "idle"
     assert camera_entity(hass).stream is not None
+
+
+async def test_preloaded_stream_is_kept_and_refused_locally(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    sim_control: SimControl,
+) -> None:
+    """With preload on (the user's choice), a refusal keeps the HA stream; Ring sees one try."""
+    ws = await hass_ws_client(hass)
+    await ws.send_json_auto_id(
+        {"type": "camera/update_prefs", "entity_id": FRONT_DOOR, "preload_stream": True}
+    )
+    assert (await ws.receive_json())["success"]
+    await sim_control.call(
+        "POST", f"devices/{FRONT_DOOR_ID}/offline", {"deliver": False}
+    )
+    await sim_control.clear_requests()
+    camera = camera_entity(hass)
+    await start_hls(hass, hass_ws_client)
+
+    async def refused() -> bool:
+        return await bridge_requests(sim_control) == [("DESCRIBE", 503)]
+
+    await wait_for(refused, "the bridge's 503")
+    await hass.async_block_till_done()
+    assert camera.stream is not None
+    assert camera.stream.dynamic_stream_settings.preload_stream

@@ -140,7 +140,9 @@ def _tls_context(endpoint: BridgeEndpoint) -> ssl.SSLContext:
 async def _async_stop_stream(camera: RingPartnerCamera) -> None:
     """Stop and drop a camera's HA stream so the next request asks for a source again."""
     stream = camera.stream
-    if stream is None:
+    if stream is None or stream.dynamic_stream_settings.preload_stream:
+        # A preloaded stream stays: the user keeps it running, its worker's retries are
+        # answered by the relay alone, and it recovers by itself once the verdict lifts.
         return
     # Removing the outputs also cancels their idle timers; the last one stops the worker.
     for provider in list(stream.outputs().values()):

@@ -40,7 +40,7 @@ pytestmark = pytest.mark.usefixtures("socket_enabled")
 NULL_VIDEO = dict.fromkeys(
     ("configurations", "codecs", "ratio", "max_resolution", "supported_resolutions")
 )
-EMPTY_VIDEO = {
+EMPTY_VIDEO: dict[str, Any] = {
     "configurations": [],
     "codecs": [],
     "ratio": None,

@@ -96,19 +96,18 @@ _HISTORY_TO_WEBHOOK = {
     HistoryEventType.DING: WebhookEventType.BUTTON_PRESS,
 }
 
-_DEVICE_EVENT_TYPES = (
-    frozenset(
-        {
-            WebhookEventType.MOTION_DETECTED,
-            WebhookEventType.BUTTON_PRESS,
-            WebhookEventType.DEVICE_ADDED,
-            WebhookEventType.DEVICE_REMOVED,
-            WebhookEventType.DEVICE_ONLINE,
-            WebhookEventType.DEVICE_OFFLINE,
-        }
-    )
-    | SENSOR_EVENT_TYPES
+_DEVICE_EVENT_TYPES = frozenset(
+    {
+        WebhookEventType.MOTION_DETECTED,
+        WebhookEventType.BUTTON_PRESS,
+        WebhookEventType.DEVICE_ADDED,
+        WebhookEventType.DEVICE_REMOVED,
+        WebhookEventType.DEVICE_ONLINE,
+        WebhookEventType.DEVICE_OFFLINE,
+    }
 )
+# Early Access sensor events are about one device too (docs/webhooks.md#sensor-events).
+_DEVICE_EVENT_TYPES |= SENSOR_EVENT_TYPES
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

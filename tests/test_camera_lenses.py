@@ -12,15 +12,17 @@ from pytest_homeassistant_custom_component.typing import (
     ClientSessionGenerator,
     WebSocketGenerator,
 )
+from syrupy.assertion import SnapshotAssertion
 
 from homeassistant.components.camera import async_get_image
-from homeassistant.const import ATTR_FRIENDLY_NAME
+from homeassistant.const import ATTR_FRIENDLY_NAME, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from simulator import SimulatorConfig
 from simulator.media.frames import LENS_COLOURS, lens_marker_box
 from simulator.scenario import TWO_LENS_ID, Scenario
 
+from . import snapshot_ring_platform
 from .camera_helpers import complete_offer, next_event, start_offer, whep_sessions
 from .conftest import SimControl, make_sim_config, state_of
 from .webhook_helpers import TestClient, sim_event
@@ -158,3 +160,17 @@ async def test_event_of_the_first_lens(
     assert image is not None
     assert lens_of(image.content) == 0
     assert state_of(hass, LAST_EVENT).state != "unknown"
+
+
+@pytest.mark.parametrize("platforms", [[Platform.CAMERA]])
+async def test_camera_snapshot_with_lenses(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+    snapshot: SnapshotAssertion,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Every camera of every kind of device, the extra lens among them."""
+    await snapshot_ring_platform(
+        hass, entity_registry, device_registry, snapshot, init_integration.entry_id
+    )

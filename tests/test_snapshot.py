@@ -170,7 +170,12 @@ async def test_latest_in_range_respects_consent(
     image = await snapshots.async_image()
     assert image is not None
     assert client.calls == [
-        {"start": NOW - timedelta(hours=1), "width": None, "height": None}
+        {
+            "start": NOW - timedelta(hours=1),
+            "width": None,
+            "height": None,
+            "component_id": None,
+        }
     ]
 
 
@@ -337,7 +342,12 @@ async def test_new_event_lifts_backoff(
     assert await snapshots.async_image() is None
     snapshots.async_handle_event(_event(NOW))
     await _settle()
-    assert client.calls[-1] == {"at": NOW, "width": None, "height": None}
+    assert client.calls[-1] == {
+        "at": NOW,
+        "width": None,
+        "height": None,
+        "component_id": None,
+    }
     assert await snapshots.async_image() == _image()
 
 
@@ -363,7 +373,12 @@ async def test_event_during_download_is_chained(
     client.gate.set()
     await caller
     await _settle()
-    assert client.calls[1] == {"at": NOW, "width": None, "height": None}
+    assert client.calls[1] == {
+        "at": NOW,
+        "width": None,
+        "height": None,
+        "component_id": None,
+    }
     assert len(client.calls) == 2
     assert snapshots.last_event_time == NOW
 

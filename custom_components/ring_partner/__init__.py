@@ -38,9 +38,11 @@ from .repairs import async_complete_if_awaiting
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
+    Platform.BUTTON,
     Platform.CAMERA,
     Platform.EVENT,
     Platform.IMAGE,
+    Platform.SENSOR,
 ]
 
 # YAML exists only to point the integration at the simulator during development and tests.

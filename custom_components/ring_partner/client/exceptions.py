@@ -73,6 +73,14 @@ class RingPartnerForbiddenError(RingPartnerResponseError):
     default_status: ClassVar[int] = 403
 
 
+class RingPartnerOutOfScopeError(RingPartnerForbiddenError):
+    """The app was not granted the scope the call needs (403 Out of Scope Access).
+
+    Playing a chime needs "Chime Controls" (docs/media.md#chime-playback); asking again
+    cannot help, only the user granting the scope in the Ring app.
+    """
+
+
 class RingPartnerTimeRangeNotAuthorizedError(RingPartnerForbiddenError):
     """The requested time precedes the user's consent (403 TIME_RANGE_NOT_AUTHORIZED)."""
 

@@ -1,6 +1,5 @@
 """Test Appstore linking end to end: simulator -> Token Exchange and Account Link views."""
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 import logging
@@ -82,7 +81,10 @@ async def link_client(
 
 
 async def start_appstore_flow(
-    hass: HomeAssistant, hmac_key: str = HMAC_KEY, implementation: str | None = None
+    hass: HomeAssistant,
+    hmac_key: str = HMAC_KEY,
+    implementation: str | None = None,
+    link_step: str = "link",
 ) -> ConfigFlowResult:
     """Go through the menu, the HMAC key and the URLs to the waiting step."""
     result = await hass.config_entries.flow.async_init(
@@ -97,11 +99,14 @@ async def start_appstore_flow(
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {"implementation": implementation}
         )
-    return await continue_appstore_flow(hass, result, hmac_key)
+    return await continue_appstore_flow(hass, result, hmac_key, link_step)
 
 
 async def continue_appstore_flow(
-    hass: HomeAssistant, result: ConfigFlowResult, hmac_key: str | None = HMAC_KEY
+    hass: HomeAssistant,
+    result: ConfigFlowResult,
+    hmac_key: str | None = HMAC_KEY,
+    link_step: str = "link",
 ) -> ConfigFlowResult:
     """Enter the HMAC key (unless reauth skips it) and confirm the URLs."""
     if hmac_key is not None:
@@ -110,7 +115,7 @@ async def continue_appstore_flow(
             result["flow_id"], {CONF_HMAC_KEY: hmac_key}
         )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "link"
+    assert result["step_id"] == link_step
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.SHOW_PROGRESS
     assert result["progress_action"] == "wait_for_ring"
@@ -153,10 +158,8 @@ async def finish_flow(
     hass: HomeAssistant, result: ConfigFlowResult
 ) -> ConfigFlowResult:
     """Let the progress task end and move the flow on, as the frontend does."""
-    flow = hass.config_entries.flow._progress[result["flow_id"]]
-    if (task := flow.async_get_progress_task()) is not None:
-        await asyncio.wait([task])
-    await hass.async_block_till_done()
+    # The wait is a background task; the link (or its failure) has ended it already.
+    await hass.async_block_till_done(wait_background_tasks=True)
     return await hass.config_entries.flow.async_configure(result["flow_id"])
 
 

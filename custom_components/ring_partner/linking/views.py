@@ -49,7 +49,8 @@ async def _async_read_text(request: web.Request) -> str:
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise BadInputError("Request body too large")
     body = bytearray()
-    while chunk := await request.content.read(_READ_CHUNK):
+    content = request.content  # a relayed request makes a new reader on each access
+    while chunk := await content.read(_READ_CHUNK):
         body += chunk
         if len(body) > MAX_BODY_BYTES:
             raise BadInputError("Request body too large")
@@ -165,13 +166,14 @@ async def async_handle_account_link(
     link = _parse_link(fields.get("nonce"), fields.get("time"))
     if isinstance(link, str):
         return await async_render(hass, request, link)
+    # Only the form's POST submits a code; a GET never claims anything.
+    code = None if request.method == hdrs.METH_GET else fields.get("pairing_code", "")
+    if code is not None and not 0 < len(code) <= MAX_PAIRING_CODE_CHARS:
+        return await async_render(hass, request, "malformed")
     if not registry.waiting(client_id):
         return await async_render(hass, request, "no_flow")
-    if request.method == hdrs.METH_GET:
+    if code is None:
         return await async_render(hass, request, "prompt", form=link)
-    code = fields.get("pairing_code")
-    if code is None or len(code) > MAX_PAIRING_CODE_CHARS:
-        return await async_render(hass, request, "malformed")
     async with registry.lock:
         outcome = await registry.async_claim(
             *link, code, client_id=client_id, remote=request.remote

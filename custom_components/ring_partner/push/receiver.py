@@ -186,8 +186,9 @@ async def _read_body(request: web.Request) -> bytes | None:
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         return None
     body = bytearray()
+    content = request.content  # a relayed request makes a new reader on each access
     async with asyncio.timeout(READ_TIMEOUT):
-        while chunk := await request.content.read(_READ_CHUNK):
+        while chunk := await content.read(_READ_CHUNK):
             body += chunk
             if len(body) > MAX_BODY_BYTES:
                 return None

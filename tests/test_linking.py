@@ -1,5 +1,6 @@
 """Test Appstore linking end to end: simulator -> Token Exchange and Account Link views."""
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 import logging
@@ -16,7 +17,6 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
-from custom_components.ring_partner.client import User
 from custom_components.ring_partner.const import (
     ACCOUNT_LINK_PATH,
     CONF_ACCOUNT_ID,
@@ -31,13 +31,8 @@ from custom_components.ring_partner.const import (
 from custom_components.ring_partner.endpoints import DATA_ENDPOINTS, Endpoints
 from custom_components.ring_partner.linking import (
     DATA_LINKING,
-    LinkingRegistry,
-    PendingLink,
+    STRANGER_ATTEMPTS,
     mask_email,
-)
-from custom_components.ring_partner.linking.token_exchange import (
-    LinkCredentials,
-    UnclaimedToken,
 )
 from custom_components.ring_partner.repairs import awaiting_issue_id
 from homeassistant.components.application_credentials import (
@@ -50,7 +45,6 @@ from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
-from homeassistant.util import dt as dt_util
 from simulator import Simulator
 from simulator.scenario import DEFAULT_ACCOUNT_ID
 
@@ -157,10 +151,18 @@ async def submit_code(
 async def finish_flow(
     hass: HomeAssistant, result: ConfigFlowResult
 ) -> ConfigFlowResult:
-    """Let the progress task end and move the flow on, as the frontend does."""
-    # The wait is a background task; the link (or its failure) has ended it already.
-    await hass.async_block_till_done(wait_background_tasks=True)
-    return await hass.config_entries.flow.async_configure(result["flow_id"])
+    """Move the flow on once its wait has ended, as the frontend does when told."""
+    # The link (or its failure) has ended the wait; its task finishes within a few loops.
+    for _ in range(200):
+        await hass.async_block_till_done()
+        result = await hass.config_entries.flow.async_configure(result["flow_id"])
+        if result["type"] not in (
+            FlowResultType.SHOW_PROGRESS,
+            FlowResultType.SHOW_PROGRESS_DONE,
+        ):
+            return result
+        await asyncio.sleep(0.01)
+    pytest.fail("the flow kept waiting")
 
 
 def integration_calls(requests: list[dict[str, Any]]) -> list[str]:
@@ -612,44 +614,199 @@ async def test_appstore_reauth_wrong_account(
     assert integration_calls(await sim_control.requests()) == []
 
 
-async def test_registry_keeps_tokens_a_waiting_flow_can_claim(
-    hass: HomeAssistant,
+async def test_tokens_stay_while_a_flow_of_the_app_waits(
+    hass: HomeAssistant, link_client: TestClient, sim_control: SimControl
 ) -> None:
-    """Tokens go only when no waiting flow of the same app is left; ends are idempotent."""
-    registry = LinkingRegistry(hass)
-    credentials = LinkCredentials(
-        client_id="id", client_secret="secret", token_url="t", api_base="a"
-    )
+    """A token goes only when no waiting flow of the same app is left to claim it."""
+    first = await start_appstore_flow(hass)
+    second = await start_appstore_flow(hass)
+    link_url = await install(sim_control)
+    await hass.async_block_till_done()
+    hass.config_entries.flow.async_abort(first["flow_id"])
+    # The second flow of the app still claims the token Ring's code was exchanged for.
+    status, text = await submit_code(link_client, link_url, pairing_code(second))
+    assert status == 200, text
+    assert (await finish_flow(hass, second))["type"] is FlowResultType.CREATE_ENTRY
 
-    def pending(flow_id: str) -> PendingLink:
-        return PendingLink(
-            flow_id=flow_id,
-            credentials=credentials,
-            hmac_key=HMAC_KEY,
-            pairing_code="12345678",
-            check_account=lambda _: None,
-            result=hass.loop.create_future(),
-        )
 
-    first, second = pending("first"), pending("second")
-    registry.async_register(first)
-    registry.async_register(second)
-    registry.exchange.unclaimed.append(
-        UnclaimedToken(
-            credentials=credentials,
-            token={},
-            user=User(id="account"),
-            expires=dt_util.utcnow() + timedelta(minutes=1),
+async def test_tokens_go_with_the_last_flow_of_the_app(
+    hass: HomeAssistant, link_client: TestClient, sim_control: SimControl
+) -> None:
+    """With the app's last flow gone its token goes too: a new flow finds none to claim."""
+    only = await start_appstore_flow(hass)
+    link_url = await install(sim_control)
+    await hass.async_block_till_done()
+    hass.config_entries.flow.async_abort(only["flow_id"])
+    again = await start_appstore_flow(hass)
+    status, text = await submit_code(link_client, link_url, pairing_code(again))
+    assert status == 409
+    assert "No code from Ring" in text
+
+
+async def test_stranger_cannot_abort_a_waiting_link(
+    hass: HomeAssistant, link_client: TestClient, sim_control: SimControl
+) -> None:
+    """Six wrong codes with a made-up nonce leave the flow alive; the real link works."""
+    result = await start_appstore_flow(hass)
+    now_ms = str(int(time.time() * 1000))
+    stranger = URL(ACCOUNT_LINK_PATH).with_query(nonce="s" * 43, time=now_ms)
+    for _ in range(6):
+        status, text = await submit_code(
+            link_client, stranger, "00000000", get_first=False
         )
+        assert status == 403
+        assert "Wrong pairing code" in text
+        assert "Tries left" not in text
+    assert result["flow_id"] in hass.data[DATA_LINKING].pending
+    result = await link_via_appstore(hass, link_client, sim_control, result)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_strangers_are_rate_limited(
+    hass: HomeAssistant, link_client: TestClient, sim_control: SimControl
+) -> None:
+    """Past the limit a stranger's code is not even checked: the same page, nothing aborts."""
+    result = await start_appstore_flow(hass)
+    now_ms = str(int(time.time() * 1000))
+    stranger = URL(ACCOUNT_LINK_PATH).with_query(nonce="s" * 43, time=now_ms)
+    for _ in range(STRANGER_ATTEMPTS):
+        status, _ = await submit_code(
+            link_client, stranger, "00000000", get_first=False
+        )
+        assert status == 403
+    # The right pairing code with a made-up nonce would abort the flow (nonce_mismatch);
+    # over the limit it is turned away like any other guess.
+    status, text = await submit_code(
+        link_client, stranger, pairing_code(result), get_first=False
     )
-    registry.async_unregister("first")
-    assert first.result.cancelled()
-    assert registry.exchange.unclaimed
-    second.result.set_result(None)  # type: ignore[arg-type]
-    registry._fail(second, "link_timeout")
-    assert not registry.exchange.unclaimed
-    registry.async_unregister("second")
-    assert not registry.pending
+    assert status == 403
+    assert "Wrong pairing code" in text
+    assert result["flow_id"] in hass.data[DATA_LINKING].pending
+    # The address is over its budget, Ring's real redirect is not.
+    result = await link_via_appstore(hass, link_client, sim_control, result)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_right_code_with_a_foreign_nonce_aborts_below_the_limit(
+    hass: HomeAssistant, link_client: TestClient
+) -> None:
+    """Whoever knows the pairing code is the admin: a nonce that matches nothing says so."""
+    result = await start_appstore_flow(hass)
+    now_ms = str(int(time.time() * 1000))
+    foreign = URL(ACCOUNT_LINK_PATH).with_query(nonce="s" * 43, time=now_ms)
+    status, _ = await submit_code(
+        link_client, foreign, pairing_code(result), get_first=False
+    )
+    assert status == 409
+    assert (await finish_flow(hass, result))["reason"] == "no_unclaimed_token"
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        (b"code=\xff\xfe", {"Content-Type": "application/x-www-form-urlencoded"}),
+        (b"code=%ff%fe", {"Content-Type": "application/x-www-form-urlencoded"}),
+        (b'{"code": 42}', {"Content-Type": "application/json"}),
+        (b'{"code": "a b"}', {"Content-Type": "application/json"}),
+        (b"[1, 2]", {"Content-Type": "application/json"}),
+        (b"{not json", {"Content-Type": "application/json"}),
+        (b"code=" + b"a" * 9000, {"Content-Type": "application/x-www-form-urlencoded"}),
+        (b"", {}),
+    ],
+    ids=[
+        "invalid_utf8",
+        "escaped_non_utf8",
+        "json_number",
+        "json_spaces",
+        "json_list",
+        "broken_json",
+        "oversize",
+        "empty",
+    ],
+)
+async def test_token_exchange_rejects_malformed_input(
+    hass: HomeAssistant,
+    link_client: TestClient,
+    body: bytes,
+    headers: dict[str, str],
+) -> None:
+    """Malformed Token Exchange requests get 400, never 5xx, with a flow waiting."""
+    await start_appstore_flow(hass)
+    resp = await link_client.post(TOKEN_EXCHANGE_PATH, data=body, headers=headers)
+    assert resp.status == 400
+    assert not hass.data[DATA_LINKING].exchange.unclaimed
+
+
+async def test_token_exchange_logs_an_unknown_shape_once(
+    hass: HomeAssistant, link_client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No code anywhere: the field names are logged once, never the values."""
+    await start_appstore_flow(hass)
+    for _ in range(2):
+        resp = await link_client.post(
+            TOKEN_EXCHANGE_PATH, json={"authorization_code": "secret-value-1"}
+        )
+        assert resp.status == 400
+    records = [r for r in caplog.records if "without a code" in r.getMessage()]
+    assert len(records) == 1
+    message = records[0].getMessage()
+    assert "authorization_code" in message
+    assert "application/json" in message
+    assert "secret-value-1" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("method", "query", "body", "status", "title"),
+    [
+        ("GET", {"nonce": "n" * 43, "time": "9" * 16}, None, 400, "Clock mismatch"),
+        ("GET", {"nonce": "n" * 43, "time": "1" * 16}, None, 400, "Clock mismatch"),
+        (
+            "GET",
+            {"nonce": "n" * 43, "time": "\u0661" * 13},
+            None,
+            400,
+            "Incomplete link",
+        ),
+        (
+            "POST",
+            None,
+            b"nonce=" + b"n" * 43 + b"&time=" + b"9" * 16 + b"&pairing_code=1",
+            400,
+            "Clock mismatch",
+        ),
+        ("POST", None, b"nonce=\xff\xfe&time=1&pairing_code=1", 400, "Incomplete link"),
+        ("POST", None, b"pairing_code=" + b"1" * 9000, 400, "Incomplete link"),
+    ],
+    ids=[
+        "time_16_nines",
+        "time_16_ones",
+        "arabic_digits",
+        "post_16_digits",
+        "post_invalid_utf8",
+        "post_oversize",
+    ],
+)
+async def test_account_link_rejects_malformed_input(
+    hass: HomeAssistant,
+    link_client: TestClient,
+    *,
+    method: str,
+    query: dict[str, str] | None,
+    body: bytes | None,
+    status: int,
+    title: str,
+) -> None:
+    """Absurd times, invalid UTF-8 and oversize bodies get a clear 400 page."""
+    await start_appstore_flow(hass)
+    resp = await link_client.request(
+        method,
+        ACCOUNT_LINK_PATH,
+        params=query,
+        data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert resp.status == status
+    assert title in await resp.text()
 
 
 async def test_token_exchange_view_limits_exchanges_in_flight(

@@ -111,6 +111,7 @@ async def ha_client(
 @pytest.mark.parametrize("answer", ["flat", "jsonapi"])
 async def test_link_through_webhook_urls(
     hass: HomeAssistant,
+    *,
     ha_client: TestClient,
     simulator: Simulator,
     sim_control: SimControl,
@@ -267,6 +268,7 @@ async def cloud_relay(hass: HomeAssistant) -> AsyncGenerator[CloudRelay]:
 
 async def test_link_through_cloudhooks(
     hass: HomeAssistant,
+    *,
     setup_integration_yaml: None,
     simulator: Simulator,
     sim_control: SimControl,
@@ -315,6 +317,7 @@ async def test_link_through_cloudhooks(
 
 async def test_external_url_change_raises_repair(
     hass: HomeAssistant,
+    *,
     ha_client: TestClient,
     simulator: Simulator,
     sim_control: SimControl,

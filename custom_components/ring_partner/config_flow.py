@@ -475,7 +475,7 @@ class RingPartnerFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
         await self._async_set_account(result.user.id)
         # The link went through these URLs: they are what Ring's console holds now.
         client_id = self.flow_impl.client_id
-        (await async_setup_partner_urls(self.hass)).async_mark_registered(
+        await (await async_setup_partner_urls(self.hass)).async_mark_registered(
             client_id, self._url_set
         )
         return self._async_finish(

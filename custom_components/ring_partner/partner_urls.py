@@ -142,12 +142,10 @@ class PartnerUrls:
             self.apps[client_id] = app
             self._async_register(app)
 
-    @callback
-    def _async_save(self) -> None:
-        """Store the apps soon."""
-        self._store.async_delay_save(
-            lambda: {"apps": {cid: app.as_dict() for cid, app in self.apps.items()}},
-            1,
+    async def _async_save(self) -> None:
+        """Store the apps (rarely: a new app, a cloudhook, a link)."""
+        await self._store.async_save(
+            {"apps": {cid: app.as_dict() for cid, app in self.apps.items()}}
         )
 
     @callback
@@ -166,15 +164,14 @@ class PartnerUrls:
             )
             self._handlers[webhook_id] = (kind, app.client_id)
 
-    @callback
-    def async_app(self, client_id: str) -> PartnerApp:
+    async def async_app(self, client_id: str) -> PartnerApp:
         """Return a Ring app, generating and registering its ids the first time."""
         if (app := self.apps.get(client_id)) is None:
             app = self.apps[client_id] = PartnerApp(
                 client_id=client_id,
                 webhook_ids={kind: webhook.async_generate_id() for kind in UrlKind},
             )
-            self._async_save()
+            await self._async_save()
         self._async_register(app)
         return app
 
@@ -194,7 +191,7 @@ class PartnerUrls:
 
         Raises NoURLAvailableError when neither exists.
         """
-        app = self.async_app(client_id)
+        app = await self.async_app(client_id)
         if cloud.async_active_subscription(self.hass):
             try:
                 return await self._async_cloudhook_urls(app)
@@ -212,7 +209,7 @@ class PartnerUrls:
                 app.cloudhooks[kind] = await cloud.async_create_cloudhook(
                     self.hass, app.webhook_ids[kind]
                 )
-                self._async_save()
+                await self._async_save()
         urls = {kind.placeholder: app.cloudhooks[kind] for kind in UrlKind}
         return PartnerUrlSet(
             urls={**urls, "homepage_url": PROJECT_HOMEPAGE}, route=Route.CLOUDHOOK
@@ -229,12 +226,13 @@ class PartnerUrls:
             urls={**urls, "homepage_url": f"{base_url}/"}, route=Route.EXTERNAL
         )
 
-    @callback
-    def async_mark_registered(self, client_id: str, url_set: PartnerUrlSet) -> None:
+    async def async_mark_registered(
+        self, client_id: str, url_set: PartnerUrlSet
+    ) -> None:
         """Remember the URLs a link went through: Ring's console holds these now."""
-        app = self.async_app(client_id)
+        app = await self.async_app(client_id)
         app.registered = url_set
-        self._async_save()
+        await self._async_save()
         async_delete_partner_urls_issue(self.hass, app.issue_key)
 
     async def async_release(self, client_id: str) -> None:
@@ -248,7 +246,7 @@ class PartnerUrls:
                 LOGGER.debug("Home Assistant Cloud is gone; its cloudhook with it")
             del app.cloudhooks[kind]
         app.registered = None
-        self._async_save()
+        await self._async_save()
         async_delete_partner_urls_issue(self.hass, app.issue_key)
 
     @callback

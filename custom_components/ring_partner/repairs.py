@@ -238,7 +238,7 @@ class PartnerUrlsRepairFlow(RepairsFlow):
             # Imported here: partner_urls imports this module for its issues.
             from .partner_urls import DATA_PARTNER_URLS, PartnerUrlSet, Route  # noqa: PLC0415
 
-            self.hass.data[DATA_PARTNER_URLS].async_mark_registered(
+            await self.hass.data[DATA_PARTNER_URLS].async_mark_registered(
                 self.client_id, PartnerUrlSet(urls=self.urls, route=Route.EXTERNAL)
             )
             return self.async_create_entry(data={})

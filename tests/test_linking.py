@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 import logging
+import re
 import time
 from typing import Any
 from unittest.mock import patch
@@ -34,6 +35,7 @@ from custom_components.ring_partner.linking import (
     STRANGER_ATTEMPTS,
     mask_email,
 )
+from custom_components.ring_partner.linking.page import negotiate_language
 from custom_components.ring_partner.repairs import awaiting_issue_id
 from homeassistant.components.application_credentials import (
     ClientCredential,
@@ -868,3 +870,51 @@ async def test_first_link_accepts_webhooks_before_the_entry_exists(
     assert {"device_added", "app_integration_added"} <= types
     for delivery in deliveries:
         assert [a["status"] for a in delivery["attempts"]] == [200], delivery
+
+
+async def test_link_page_is_self_contained_and_names_home_assistant(
+    hass: HomeAssistant, link_client: TestClient, sim_control: SimControl
+) -> None:
+    """HA's look, the logo inline, the location name, and nothing loaded from elsewhere."""
+    await hass.config.async_update(location_name="Beach <House>")
+    await start_appstore_flow(hass)
+    link_url = await install(sim_control)
+    resp = await link_client.get(link_url.path_qs)
+    assert resp.status == 200
+    page = await resp.text()
+    assert resp.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert 'lang="en"' in page
+    assert "Link your Ring account" in page
+    assert "Beach &lt;House&gt;" in page
+    assert 'name="viewport"' in page
+    assert "#03a9f4" in page  # Home Assistant's primary colour
+    assert 'src="data:image/png;base64,' in page
+    assert "<script" not in page
+    assert "<link" not in page
+    # Every src, href and action stays on the page (data URIs) or posts back to itself.
+    assert not re.findall(r'(?:src|href|action)="(?!data:)', page)
+    assert "url(" not in page
+
+
+@pytest.mark.parametrize(
+    ("header", "language"),
+    [
+        ("fr-CH, fr;q=0.9, en;q=0.8", "fr"),
+        ("en;q=0.5, nl;q=0.9", "nl"),
+        ("xx-YY, zz", "en"),
+        ("de;q=abc, it", "it"),
+        ("", "en"),
+        ("es;q=0", "en"),
+        ("*", "en"),
+    ],
+)
+def test_negotiate_language(header: str, language: str) -> None:
+    """The best translated language the browser accepts, else Home Assistant's."""
+    assert negotiate_language(header, "en") == language
+
+
+def test_negotiate_language_falls_back_to_home_assistant() -> None:
+    """Without a usable header the page uses Home Assistant's language, if translated."""
+    assert negotiate_language(None, "de") == "de"
+    assert negotiate_language("pt-BR", "nl-BE") == "nl"
+    assert negotiate_language(None, "pt") == "en"

@@ -104,7 +104,8 @@ async def ha_client(
     await hass.config.async_update(external_url="https://ha.example.com")
     for domain in ("camera", "image", "repairs"):
         assert await async_setup_component(hass, domain, {})
-    return await hass_client_no_auth()
+    client: TestClient = await hass_client_no_auth()
+    return client
 
 
 @pytest.mark.parametrize("shape", ["form", "json", "query"])

@@ -918,3 +918,32 @@ def test_negotiate_language_falls_back_to_home_assistant() -> None:
     assert negotiate_language(None, "de") == "de"
     assert negotiate_language("pt-BR", "nl-BE") == "nl"
     assert negotiate_language(None, "pt") == "en"
+
+
+async def test_link_page_speaks_the_browser_language(
+    hass: HomeAssistant, link_client: TestClient, sim_control: SimControl
+) -> None:
+    """Accept-Language: de gets the page in German, form and tries left included."""
+    result = await start_appstore_flow(hass)
+    link_url = await install(sim_control)
+    headers = {"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}
+    resp = await link_client.get(link_url.path_qs, headers=headers)
+    page = await resp.text()
+    assert 'lang="de"' in page
+    assert "Ring-Konto verknüpfen" in page
+    assert "Kopplungscode" in page
+    code = pairing_code(result).replace(" ", "")
+    wrong = f"{(int(code) + 1) % 10**8:08d}"
+    resp = await link_client.post(
+        ACCOUNT_LINK_PATH,
+        data={
+            "nonce": link_url.query["nonce"],
+            "time": link_url.query["time"],
+            "pairing_code": wrong,
+        },
+        headers=headers,
+    )
+    assert resp.status == 403
+    page = await resp.text()
+    assert "Falscher Kopplungscode" in page
+    assert "Verbleibende Versuche: 5." in page

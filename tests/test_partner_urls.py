@@ -19,6 +19,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
 from custom_components.ring_partner.const import DOMAIN
+from custom_components.ring_partner.endpoints import async_webhook_url
 from custom_components.ring_partner.partner_urls import STORAGE_KEY
 from homeassistant.components.cloud.client import CloudClient
 from homeassistant.components.cloud.prefs import CloudPreferences
@@ -297,6 +298,8 @@ async def test_link_through_cloudhooks(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await assert_webhooks_answered(simulator, sim_control)
     await hass.async_block_till_done()
+    # The webhook repairs name the URL the link went through.
+    assert async_webhook_url(hass) == urls["webhook_url"]
 
     # The subscription ends: a repair names the URLs on the external address instead.
     await hass.config.async_update(external_url="https://ha.example.com")
@@ -362,3 +365,21 @@ async def test_external_url_change_raises_repair(
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(hours=1, seconds=1))
     await hass.async_block_till_done()
     assert issue_registry.async_get_issue(DOMAIN, issue.issue_id) is None
+
+
+async def test_webhook_handler_keeps_the_receiver_rules(
+    hass: HomeAssistant,
+    ha_client: TestClient,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Through the webhook handler: size cap, signature before parsing, POST only."""
+    result = await start_appstore_flow(hass)
+    url = URL(placeholders(result)["webhook_url"]).path
+    resp = await ha_client.post(url, data=b"x" * (64 * 1024 + 1))
+    assert resp.status == 413
+    resp = await ha_client.post(
+        url, data=b"not json", headers={"X-Signature": "sha256=" + "0" * 64}
+    )
+    assert resp.status == 401
+    resp = await ha_client.get(url)
+    assert resp.status == 405

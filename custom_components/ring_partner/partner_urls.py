@@ -8,6 +8,7 @@ unreachable from the internet (docs/linking.md#reaching-home-assistant); otherwi
 built on the external HTTPS address. A repair says so when the registered URLs stop working.
 """
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -133,6 +134,7 @@ class PartnerUrls:
             hass, STORAGE_VERSION, STORAGE_KEY, private=True
         )
         self._handlers: dict[str, tuple[UrlKind, str]] = {}
+        self.loaded = asyncio.Event()
 
     async def async_load(self) -> None:
         """Load the stored apps and register their handlers."""
@@ -141,6 +143,7 @@ class PartnerUrls:
             app = PartnerApp.from_dict(client_id, raw)
             self.apps[client_id] = app
             self._async_register(app)
+        self.loaded.set()
 
     async def _async_save(self) -> None:
         """Store the apps (rarely: a new app, a cloudhook, a link)."""
@@ -285,6 +288,19 @@ class PartnerUrls:
         )
 
 
+@callback
+def async_registered_webhook_url(hass: HomeAssistant) -> str | None:
+    """Return the Webhook URL the linked apps registered, when they all share one."""
+    if (partner_urls := hass.data.get(DATA_PARTNER_URLS)) is None:
+        return None
+    urls = {
+        app.registered.urls[UrlKind.WEBHOOK.placeholder]
+        for app in partner_urls.apps.values()
+        if app.registered is not None
+    }
+    return urls.pop() if len(urls) == 1 else None
+
+
 def _external_base_url(hass: HomeAssistant) -> str:
     """Return the external HTTPS address Ring can call (docs/linking.md#portal-urls).
 
@@ -316,6 +332,9 @@ def async_can_reach(hass: HomeAssistant) -> bool:
 async def async_setup_partner_urls(hass: HomeAssistant) -> PartnerUrls:
     """Load the apps' ids and register their handlers, once per run."""
     if (partner_urls := hass.data.get(DATA_PARTNER_URLS)) is not None:
+        # A caller that came during the first load waits for it: new ids must not
+        # replace stored ones.
+        await partner_urls.loaded.wait()
         return partner_urls
     # Stored before the first await, so concurrent callers share one instance.
     partner_urls = hass.data[DATA_PARTNER_URLS] = PartnerUrls(hass)

@@ -66,8 +66,9 @@ async def link_client(
 ) -> TestClient:
     """Serve HA on 127.0.0.1 and point the simulator's Appstore at its views."""
     await async_process_ha_core_config(hass, {"external_url": "https://ha.example.com"})
-    # HA keeps its router open for views registered later; the test server would freeze it.
-    hass.http.app._router.freeze = lambda: None  # type: ignore[method-assign]
+    # The test server freezes the router: what registers views once an entry loads first.
+    for domain in ("camera", "image", "webhook", "diagnostics"):
+        assert await async_setup_component(hass, domain, {})
     client: TestClient = await hass_client_no_auth()
     await sim_control.configure(
         token_exchange_url=str(client.make_url(TOKEN_EXCHANGE_PATH)),
@@ -852,6 +853,8 @@ async def test_first_link_accepts_webhooks_before_the_entry_exists(
         authorize_url=simulator.authorize_url,
     )
     await async_process_ha_core_config(hass, {"external_url": "https://ha.example.com"})
+    # Home Assistant's own server keeps its router open for views registered later (the
+    # flow registers the fixed-path views here); the test server would freeze it.
     hass.http.app._router.freeze = lambda: None  # type: ignore[method-assign]
     client: TestClient = await hass_client_no_auth()
     await sim_control.configure(

@@ -950,3 +950,18 @@ async def test_link_page_speaks_the_browser_language(
     page = await resp.text()
     assert "Falscher Kopplungscode" in page
     assert "Verbleibende Versuche: 5." in page
+
+
+async def test_percent_escapes_that_are_no_utf8_get_400(
+    hass: HomeAssistant, link_client: TestClient
+) -> None:
+    """Query strings are outside input too: escapes of invalid UTF-8 answer 400."""
+    await start_appstore_flow(hass)
+    now_ms = int(time.time() * 1000)
+    resp = await link_client.get(
+        f"{ACCOUNT_LINK_PATH}?nonce={'%ff' * 20}&time={now_ms}"
+    )
+    assert resp.status == 400
+    assert "Incomplete link" in await resp.text()
+    resp = await link_client.post(f"{TOKEN_EXCHANGE_PATH}?code=%ff%fe")
+    assert resp.status == 400

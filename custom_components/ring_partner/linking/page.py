@@ -123,9 +123,8 @@ header img{width:72px;height:72px}
 .location{color:var(--secondary);font-size:14px;margin:8px 0 0}
 h1{font-size:24px;font-weight:400;margin:0 0 8px;text-align:center}
 p{margin:0 0 16px}
-.status-403 .message,.status-409 .message,.status-502 .message,.status-503 .message,
-.status-400 .message,.status-404 .message{color:var(--error)}
-.status-200 h1{color:var(--ok)}
+.error .message{color:var(--error)}
+.done h1{color:var(--ok)}
 .tries{color:var(--secondary);font-size:14px}
 label{display:block;font-size:14px;color:var(--secondary);margin-bottom:4px}
 input[name=pairing_code]{width:100%;font:inherit;font-size:24px;letter-spacing:4px;
@@ -138,6 +137,14 @@ color:#fff;cursor:pointer}
 @media (max-width:480px){body{padding:0;align-items:stretch}main{border-radius:0;
 box-shadow:none;padding:24px 16px}}
 """
+
+
+def _tone(key: str, outcome: Outcome) -> str:
+    """Return the page's tone: done (linked), error (any 4xx/5xx) or plain (the prompt)."""
+    if key.startswith("linked"):
+        return "done"
+    return "error" if outcome.status >= 400 else "plain"
+
 
 _HEADERS: Final = {
     "Cache-Control": "no-store",
@@ -196,7 +203,7 @@ async def async_render(
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="robots" content="noindex">'
         f"<title>{title}</title><style>{_STYLE}</style></head>"
-        f'<body class="status-{outcome.status}"><main><header>'
+        f'<body class="{_tone(key, outcome)}"><main><header>'
         f'<img src="{logo}" alt="Ring Partner API">'
         f'<p class="location">{location}</p></header>'
         f"<h1>{title}</h1>{body}</main></body></html>"

@@ -9,6 +9,7 @@ import time
 from typing import Any
 from unittest.mock import patch
 
+from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -964,4 +965,26 @@ async def test_percent_escapes_that_are_no_utf8_get_400(
     assert resp.status == 400
     assert "Incomplete link" in await resp.text()
     resp = await link_client.post(f"{TOKEN_EXCHANGE_PATH}?code=%ff%fe")
+    assert resp.status == 400
+
+
+async def test_token_exchange_reads_every_shape(
+    hass: HomeAssistant, link_client: TestClient
+) -> None:
+    """Form, multipart, JSON and query all deliver the code (here one Ring refuses)."""
+    await start_appstore_flow(hass)
+    multipart = FormData({"code": "code-multipart"}, default_to_multipart=True)
+    multipart.add_field("other", "ignored")
+    for options in (
+        {"data": {"code": "code-form"}},
+        {"data": multipart},
+        {"json": {"code": "code-json", "state": "x"}},
+        {"params": {"code": "code-query"}},
+    ):
+        resp = await link_client.post(TOKEN_EXCHANGE_PATH, **options)
+        assert resp.status == 200, options
+        await hass.async_block_till_done()
+    # A multipart body without the field is no code, however it is split.
+    empty = FormData({"other": "x"}, default_to_multipart=True)
+    resp = await link_client.post(TOKEN_EXCHANGE_PATH, data=empty)
     assert resp.status == 400

@@ -5,6 +5,8 @@ by Home Assistant Cloud, and at the fixed paths installs registered before. Ever
 outside input: bodies are capped and decoded strictly, and anything malformed answers 400.
 """
 
+from email.parser import BytesParser
+from email.policy import HTTP
 import json
 import re
 import time
@@ -65,6 +67,37 @@ def _form(text: str) -> dict[str, str]:
     return dict(parse_qsl(text, keep_blank_values=True))
 
 
+def _multipart(content_type: str, text: str) -> dict[str, str]:
+    """Parse a multipart/form-data body's text fields; anything unreadable is no field."""
+    try:
+        message = BytesParser(policy=HTTP).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n{text}".encode()
+        )
+        fields: dict[str, str] = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            content = part.get_content()
+            if isinstance(name, str) and isinstance(content, str):
+                fields.setdefault(name, content.strip("\r\n"))
+    except ValueError, TypeError, LookupError, AttributeError:
+        return {}
+    return fields
+
+
+def _body_fields(request: web.Request, text: str) -> dict[str, object] | None:
+    """Return the fields of a JSON object, multipart or form body; None for broken JSON."""
+    content_type = request.headers.get(hdrs.CONTENT_TYPE, "")
+    if text.lstrip().startswith("{"):
+        try:
+            document = json.loads(text)
+        except ValueError:
+            return None
+        return document if isinstance(document, dict) else None
+    if content_type.lower().startswith("multipart/form-data"):
+        return dict(_multipart(content_type, text))
+    return dict(_form(text))
+
+
 def _find_code(request: web.Request, text: str) -> object:
     """Return the `code` from the query, a JSON body or a form body, whichever has one.
 
@@ -72,27 +105,14 @@ def _find_code(request: web.Request, text: str) -> object:
     """
     if (code := request.query.get("code")) is not None:
         return code
-    if text.lstrip().startswith("{"):
-        try:
-            document = json.loads(text)
-        except ValueError:
-            return None
-        return document.get("code") if isinstance(document, dict) else None
-    return _form(text).get("code")
+    fields = _body_fields(request, text)
+    return None if fields is None else fields.get("code")
 
 
 def _describe_shape(request: web.Request, text: str) -> str:
     """Describe a request without its values: content type, size, field names."""
     names: list[str] = list(request.query)
-    if text.lstrip().startswith("{"):
-        try:
-            document = json.loads(text)
-        except ValueError:
-            document = None
-        if isinstance(document, dict):
-            names += [str(name) for name in document]
-    else:
-        names += list(_form(text))
+    names += [str(name) for name in _body_fields(request, text) or {}]
     shown = sorted({n if _FIELD_NAME_RE.fullmatch(n) else "?" for n in names})
     return (
         f"content type {request.headers.get(hdrs.CONTENT_TYPE, 'none')[:64]!r}, "

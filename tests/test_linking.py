@@ -33,7 +33,10 @@ from custom_components.ring_partner.const import (
 from custom_components.ring_partner.endpoints import DATA_ENDPOINTS, Endpoints
 from custom_components.ring_partner.linking import (
     DATA_LINKING,
+    STRANGER_ADDRESSES,
     STRANGER_ATTEMPTS,
+    STRANGER_WINDOW,
+    StrangerLimit,
     mask_email,
 )
 from custom_components.ring_partner.linking.page import negotiate_language
@@ -988,3 +991,18 @@ async def test_token_exchange_reads_every_shape(
     empty = FormData({"other": "x"}, default_to_multipart=True)
     resp = await link_client.post(TOKEN_EXCHANGE_PATH, data=empty)
     assert resp.status == 400
+
+
+def test_stranger_limit_window_and_memory() -> None:
+    """Ten attempts per address and window; the window slides; old addresses are dropped."""
+    now = [1000.0]
+    limit = StrangerLimit(clock=lambda: now[0])
+    assert all(limit.async_allow("203.0.113.7") for _ in range(STRANGER_ATTEMPTS))
+    assert not limit.async_allow("203.0.113.7")
+    assert limit.async_allow("198.51.100.1")  # another address has its own budget
+    assert limit.async_allow(None)  # relayed requests share one
+    now[0] += STRANGER_WINDOW
+    assert limit.async_allow("203.0.113.7")
+    for index in range(STRANGER_ADDRESSES + 5):
+        limit.async_allow(f"10.0.{index // 256}.{index % 256}")
+    assert len(limit._attempts) == STRANGER_ADDRESSES

@@ -366,6 +366,14 @@ async def test_external_url_change_raises_repair(
     await hass.async_block_till_done()
     assert issue_registry.async_get_issue(DOMAIN, issue.issue_id) is None
 
+    # Without any external URL there is nothing to offer: a plain issue says what to set.
+    await hass.config.async_update(external_url=None)
+    await hass.async_block_till_done()
+    gone = issue_registry.async_get_issue(DOMAIN, issue.issue_id)
+    assert gone is not None
+    assert gone.translation_key == "external_url_gone"
+    assert not gone.is_fixable
+
 
 async def test_webhook_handler_keeps_the_receiver_rules(
     hass: HomeAssistant,

@@ -1003,6 +1003,9 @@ def test_stranger_limit_window_and_memory() -> None:
     assert limit.async_allow(None)  # relayed requests share one
     now[0] += STRANGER_WINDOW
     assert limit.async_allow("203.0.113.7")
-    for index in range(STRANGER_ADDRESSES + 5):
+    # Memory is bounded: an address over its budget is forgotten once enough others came.
+    assert all(limit.async_allow("192.0.2.1") for _ in range(STRANGER_ATTEMPTS))
+    assert not limit.async_allow("192.0.2.1")
+    for index in range(STRANGER_ADDRESSES):
         limit.async_allow(f"10.0.{index // 256}.{index % 256}")
-    assert len(limit._attempts) == STRANGER_ADDRESSES
+    assert limit.async_allow("192.0.2.1")

@@ -28,6 +28,8 @@ from custom_components.ring_partner.const import (
     CONF_LINK_METHOD,
     CONF_LINKED_AT,
     CONF_OAUTH_TOKEN_URL,
+    CONF_RTSP_BRIDGE_URL,
+    CONF_RTSP_CA_FILE,
     DOMAIN,
     WEBHOOK_PATH,
     LinkMethod,
@@ -254,6 +256,8 @@ async def setup_integration_yaml(hass: HomeAssistant, simulator: Simulator) -> N
                 CONF_API_BASE: simulator.base_url,
                 CONF_OAUTH_TOKEN_URL: simulator.token_url,
                 CONF_AUTHORIZE_URL: simulator.authorize_url,
+                CONF_RTSP_BRIDGE_URL: simulator.rtsp_url,
+                CONF_RTSP_CA_FILE: simulator.rtsp_ca_file,
             }
         },
     )

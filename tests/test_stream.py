@@ -61,8 +61,8 @@ def simulator_config() -> SimulatorConfig:
 async def streaming(
     hass: HomeAssistant, simulator: Simulator, setup_integration_yaml: None
 ) -> AsyncGenerator[None]:
-    """Point the relay at the simulator's bridge and load HA's `stream` (plain HLS)."""
-    hass.data[DATA_RTSP_BRIDGE] = BridgeEndpoint(
+    """Load HA's `stream` (plain HLS); the YAML points the relay at the simulator's bridge."""
+    assert hass.data[DATA_RTSP_BRIDGE] == BridgeEndpoint(
         origin=simulator.rtsp_url, ca_file=simulator.rtsp_ca_file
     )
     assert await async_setup_component(hass, "stream", {"stream": {"ll_hls": False}})

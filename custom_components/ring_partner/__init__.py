@@ -23,6 +23,8 @@ from .const import (
     CONF_LINKED_AT,
     CONF_OAUTH_TOKEN_URL,
     CONF_PARTNER_APP,
+    CONF_RTSP_BRIDGE_URL,
+    CONF_RTSP_CA_FILE,
     DOMAIN,
     LinkMethod,
 )
@@ -37,6 +39,7 @@ from .media_source import async_register_media_views
 from .partner_urls import DATA_PARTNER_URLS, async_setup_partner_urls
 from .push import RingPartnerPush, WebhookHealth, async_setup_receiver, async_start_push
 from .repairs import async_complete_if_awaiting
+from .stream import DATA_RTSP_BRIDGE, BridgeEndpoint
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -55,6 +58,10 @@ CONFIG_SCHEMA = vol.Schema(
                 vol.Optional(CONF_API_BASE): cv.url,
                 vol.Optional(CONF_OAUTH_TOKEN_URL): cv.url,
                 vol.Optional(CONF_AUTHORIZE_URL): cv.url,
+                vol.Inclusive(CONF_RTSP_BRIDGE_URL, "rtsp_bridge"): vol.All(
+                    cv.string, vol.Match(r"^rtsps://[^/\s]+$")
+                ),
+                vol.Inclusive(CONF_RTSP_CA_FILE, "rtsp_bridge"): cv.string,
             }
         )
     },
@@ -66,6 +73,11 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register Ring's URLs and the media views once (Ring's console holds the URLs)."""
     if DOMAIN in config:
         hass.data[DATA_ENDPOINTS] = endpoints_from_yaml(config[DOMAIN])
+        if CONF_RTSP_BRIDGE_URL in config[DOMAIN]:
+            hass.data[DATA_RTSP_BRIDGE] = BridgeEndpoint(
+                origin=config[DOMAIN][CONF_RTSP_BRIDGE_URL],
+                ca_file=hass.config.path(config[DOMAIN][CONF_RTSP_CA_FILE]),
+            )
     await async_setup_receiver(hass)
     async_setup_linking(hass)
     await async_setup_partner_urls(hass)

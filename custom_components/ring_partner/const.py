@@ -21,6 +21,9 @@ CONF_PARTNER_APP: Final = "partner_app"
 CONF_API_BASE: Final = "api_base"
 CONF_OAUTH_TOKEN_URL: Final = "oauth_token_url"
 CONF_AUTHORIZE_URL: Final = "authorize_url"
+# Development only: the simulator's RTSP bridge and the CA file its certificate is in.
+CONF_RTSP_BRIDGE_URL: Final = "rtsp_bridge_url"
+CONF_RTSP_CA_FILE: Final = "rtsp_ca_file"
 
 # Options.
 CONF_MOTION_HOLD: Final = "motion_hold"

@@ -43,8 +43,8 @@ class BridgeEndpoint:
     ca_file: str | None = None
 
 
-# Set only by tests and bench/ (the simulator's bridge and its certificate); the YAML
-# endpoint overrides do not reach it yet, so production always uses Ring's bridge.
+# Set from the development YAML keys `rtsp_bridge_url` / `rtsp_ca_file` (the simulator's
+# bridge and its certificate); without them, Ring's bridge and the system's CAs.
 DATA_RTSP_BRIDGE: HassKey[BridgeEndpoint] = HassKey(f"{DOMAIN}_rtsp_bridge")
 DATA_STREAM_RELAYS: HassKey[dict[str, EntryStreams]] = HassKey(
     f"{DOMAIN}_stream_relays"

@@ -79,7 +79,7 @@ async def async_capture_still(
         session = await client.create_whep_session(device_id, pc.localDescription.sdp)
         opened_at = now()
         try:
-            frame = await _first_keyframe(pc, session, video, frame_timeout)
+            frame = await _first_keyframe(pc, session, video, seconds=frame_timeout)
         finally:
             await _delete(client, session)
     finally:
@@ -88,7 +88,9 @@ async def async_capture_still(
         captured_at = now()
         content = await asyncio.to_thread(_encode_jpeg, frame)
         return CapturedStill(
-            MediaImage(content=content, content_type="image/jpeg", captured_at=captured_at),
+            MediaImage(
+                content=content, content_type="image/jpeg", captured_at=captured_at
+            ),
             live=True,
         )
     _LOGGER.debug("No live frame decoded for %s; asking for its recording", device_id)
@@ -104,11 +106,12 @@ async def _first_keyframe(
     pc: RTCPeerConnection,
     session: WhepSession,
     video: asyncio.Future[MediaStreamTrack],
-    timeout: float,
+    *,
+    seconds: float,
 ) -> VideoFrame | None:
     """Apply Ring's answer and wait for the first decoded keyframe; None if none came."""
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(seconds):
             await pc.setRemoteDescription(
                 RTCSessionDescription(sdp=session.answer_sdp, type="answer")
             )
@@ -143,6 +146,6 @@ def _is_readable(content: bytes) -> bool:
     try:
         with Image.open(io.BytesIO(content)) as image:
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except UnidentifiedImageError, OSError, SyntaxError, ValueError:
         return False
     return True

@@ -1,6 +1,7 @@
 """Tests for the camera: WebRTC over the simulator's WHEP, errors, teardown, stills."""
 
 from collections.abc import AsyncGenerator
+import logging
 from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
@@ -24,7 +25,7 @@ from custom_components.ring_partner.client import (
     count_candidates,
 )
 from homeassistant.components.camera import CameraState
-from homeassistant.const import Platform
+from homeassistant.const import STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from simulator.scenario import BACKYARD_ID, FRONT_DOOR_ID
@@ -150,8 +151,9 @@ async def test_offline_device(
     hass_ws_client: WebSocketGenerator,
     sim_control: SimControl,
     peers: list[RTCPeerConnection],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """An offline camera answers with a readable error, and nothing stays open."""
+    """An offline camera is unavailable, answers with a readable error, logs no ERROR."""
     _, offer, candidates = await browser_offer(peers)
     ws = await hass_ws_client(hass)
     subscription, session_id = await start_offer(ws, GARAGE, offer)
@@ -163,8 +165,16 @@ async def test_offline_device(
         "message": "The Ring device is offline",
     }
     assert await whep_sessions(sim_control) == []
-    assert state_of(hass, GARAGE).state == CameraState.IDLE
+    assert state_of(hass, GARAGE).state == STATE_UNAVAILABLE
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
+
+# translations/en.json exceptions.live_view_ended, as the frontend shows it (after its own
+# "Failed to start WebRTC stream: ").
+LIVE_VIEW_ENDED_MESSAGE = (
+    "Live view ended: Ring ends live views of this camera after 60 seconds. Close and"
+    " reopen the camera to watch again"
+)
 
 WHEP_POST = {"path": r"/media/streaming/whep/sessions$", "method": "POST"}
 
@@ -333,17 +343,34 @@ async def test_cap_timer_forgets_and_deletes(
     freezer: FrozenDateTimeFactory,
     peers: list[RTCPeerConnection],
 ) -> None:
-    """At Ring's cap the live view is forgotten and DELETEd (404 would be fine too)."""
+    """At Ring's cap the viewer is told the view ended, and the session is DELETEd."""
     _, offer = await complete_offer(peers)
     ws = await hass_ws_client(hass)
     subscription, _ = await start_offer(ws, FRONT_DOOR, offer)
     assert (await next_event(ws, subscription))["type"] == "answer"
     assert state_of(hass, FRONT_DOOR).state == CameraState.STREAMING
-    freezer.tick(camera_module.WHEP_CAP_LINE_POWER + timedelta(seconds=1))
+    freezer.tick(camera_module.WHEP_CAP_LINE_POWER - timedelta(seconds=1))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
+    assert not (await whep_sessions(sim_control))[0]["deleted"]
+    freezer.tick(timedelta(seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert await next_event(ws, subscription) == {
+        "type": "error",
+        "code": "live_view_ended",
+        "message": LIVE_VIEW_ENDED_MESSAGE,
+    }
+    # The simulator runs on the frozen clock too, so its own cap may have ended the
+    # session first (then the DELETE gets 404); either way the DELETE went out at the cap.
     (session,) = await whep_sessions(sim_control)
     assert session["deleted"] or session["closed"]
+    deletes = [
+        entry for entry in await sim_control.requests() if entry["method"] == "DELETE"
+    ]
+    assert [entry["path"] for entry in deletes] == [
+        f"/v1/devices/{FRONT_DOOR_ID}/media/streaming/whep/sessions/{session['id']}"
+    ]
     assert state_of(hass, FRONT_DOOR).state == CameraState.IDLE
     # Unsubscribing afterwards finds nothing left to close.
     await unsubscribe(ws, subscription)

@@ -55,8 +55,8 @@ async def async_capture_still(
     device_id: str,
     *,
     now: Callable[[], datetime],
-    frame_timeout: float = FRAME_TIMEOUT,
-    not_ready_delays: Iterable[float] = RECORDING_NOT_READY_DELAYS,
+    frame_timeout: float | None = None,
+    not_ready_delays: Iterable[float] | None = None,
 ) -> CapturedStill:
     """Open a short live view of a device and return a fresh still from it.
 
@@ -79,7 +79,9 @@ async def async_capture_still(
         session = await client.create_whep_session(device_id, pc.localDescription.sdp)
         opened_at = now()
         try:
-            frame = await _first_keyframe(pc, session, video, seconds=frame_timeout)
+            frame = await _first_keyframe(
+                pc, session, video, seconds=frame_timeout or FRAME_TIMEOUT
+            )
         finally:
             await _delete(client, session)
     finally:
@@ -95,7 +97,11 @@ async def async_capture_still(
         )
     _LOGGER.debug("No live frame decoded for %s; asking for its recording", device_id)
     image = await client.download_event_image(
-        device_id, opened_at, not_ready_delays=not_ready_delays
+        device_id,
+        opened_at,
+        not_ready_delays=RECORDING_NOT_READY_DELAYS
+        if not_ready_delays is None
+        else not_ready_delays,
     )
     if not await asyncio.to_thread(_is_readable, image.content):
         raise CaptureUnreadableError

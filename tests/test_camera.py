@@ -1,10 +1,10 @@
 """Tests for the camera: WebRTC over the simulator's WHEP, errors, teardown, stills."""
 
 from collections.abc import AsyncGenerator
+from datetime import timedelta
 from http import HTTPStatus
 import io
 import logging
-from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
 

@@ -157,9 +157,7 @@ async def test_capture_falls_back_to_the_sessions_recording(
     assert [entry["status"] for entry in downloads][-1] == 303
     assert 425 in {entry["status"] for entry in downloads}
     # The image request came after the session was closed.
-    delete_index = next(
-        n for n, entry in enumerate(log) if entry["method"] == "DELETE"
-    )
+    delete_index = next(n for n, entry in enumerate(log) if entry["method"] == "DELETE")
     assert all(log.index(entry) > delete_index for entry in downloads)
 
     state = state_of(hass, FRONT_DOOR)
@@ -202,7 +200,11 @@ async def test_camera_snapshot_service_saves_the_captured_still(
         ("button.garage_capture_snapshot", None, "device_offline"),
         (
             BUTTON,
-            {"status": 503, "title": "Device Unavailable", "detail": "Device is offline"},
+            {
+                "status": 503,
+                "title": "Device Unavailable",
+                "detail": "Device is offline",
+            },
             "device_offline",
         ),
         (BUTTON, {"status": 429, "retry_after": 60}, "rate_limited"),

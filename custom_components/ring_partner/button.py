@@ -5,7 +5,7 @@ from typing import override
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -76,9 +76,10 @@ class RingPartnerCaptureButton(RingPartnerSnapshotEntity, ButtonEntity):
             capabilities is not None and capabilities.battery_status
         )
 
+    @callback
     @override
     def _handle_new_image(self) -> None:
-        """A new still changes nothing about the button."""
+        """Ignore new stills: they change nothing about the button."""
 
     @override
     async def async_press(self) -> None:

@@ -32,6 +32,7 @@ from .capture import CapturedStill, async_capture_still
 from .client import (
     RECORDING_NOT_READY_DELAYS,
     MediaImage,
+    MotionSubtype,
     Resolution,
     RingPartnerClient,
     RingPartnerError,
@@ -134,7 +135,7 @@ class CameraSnapshots:
         self._event_fetch: asyncio.Task[None] | None = None
         self.last_event_image: MediaImage | None = None
         self.last_event_time: datetime | None = None
-        self.motion_kinds: dict[str, str] = {}
+        self.motion_kinds: dict[int, MotionSubtype] = {}
 
     @property
     def image(self) -> MediaImage | None:
@@ -246,12 +247,20 @@ class CameraSnapshots:
             self._start(Resolution())
 
     def _remember_motion_kind(self, event: WebhookEvent) -> None:
-        """Keep a motion event's subtype by event id, for the media browser's titles."""
-        if event.event_id is None or event.motion_subtype is None:
+        """Keep a motion event's subtype by its time, for the media browser's titles.
+
+        Ring's history has no subtype and its own event ids, so the event's time (epoch
+        ms, which the history entry starts at) is what the two share.
+        """
+        if event.timestamp is None or event.motion_subtype is None:
             return
-        self.motion_kinds[event.event_id] = str(event.motion_subtype)
+        self.motion_kinds[round(event.timestamp.timestamp() * 1000)] = event.motion_subtype
         while len(self.motion_kinds) > MOTION_KINDS_KEPT:
             del self.motion_kinds[next(iter(self.motion_kinds))]
+
+    def motion_kind(self, start: datetime) -> MotionSubtype | None:
+        """Return the subtype a motion webhook gave for an event starting at `start`."""
+        return self.motion_kinds.get(round(start.timestamp() * 1000))
 
     def _pending_event(self) -> datetime | None:
         """Return the latest event whose frame has not been fetched or given up on yet."""

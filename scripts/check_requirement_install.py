@@ -53,7 +53,15 @@ def check(version: str, requirements: list[str]) -> None:
         run(*uv, "venv", "--quiet", "--python", sys.executable, "--seed", str(venv))
         # Home Assistant's installer runs `python -m uv`, so uv goes in first, as it does
         # with Home Assistant (uv is one of its requirements).
-        run(*uv, "pip", "install", "--quiet", "--python", python, f"homeassistant=={version}")
+        run(
+            *uv,
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            python,
+            f"homeassistant=={version}",
+        )
         run(python, "-c", INSTALL, *requirements)
         run(*uv, "pip", "check", "--python", python)
         run(*uv, "pip", "show", "--python", python, "aiortc", "av", "homeassistant")

@@ -28,6 +28,7 @@ from custom_components.ring_partner.client import (
     WebhookEventType,
 )
 from custom_components.ring_partner.snapshot import (
+    EVENT_FRAME_DELAYS,
     LATEST_IN_RANGE_WINDOW,
     MOTION_KINDS_KEPT,
     STILL_IMAGE_TTL,
@@ -386,7 +387,8 @@ async def test_event_fetches_at_timestamp_and_retries_425(
     camera.cache.async_handle_event(motion)
     await settle(camera)
     assert await camera.statuses() == [425, 425, 303]
-    assert camera.sleeps.delays == [1.0, 2.0]
+    assert camera.sleeps.delays == list(EVENT_FRAME_DELAYS[:2])
+    assert EVENT_FRAME_DELAYS[:2] == (0.5, 0.5)
     assert camera.cache.last_event_time == motion.timestamp
     image = camera.cache.last_event_image
     assert image is not None
@@ -407,11 +409,11 @@ async def test_event_425_gives_up_after_budget(
     await sim_control.fault(**IMAGE_POST, status=425, code="RECORDING_NOT_READY")
     camera.cache.async_handle_event(motion)
     await settle(camera)
-    assert await camera.statuses() == [425] * 6
+    assert await camera.statuses() == [425] * (len(EVENT_FRAME_DELAYS) + 1)
     assert sum(camera.sleeps.delays) == pytest.approx(30)
     assert camera.cache.last_event_image is None
     assert await camera.cache.async_image() is None
-    assert len(await camera.statuses()) == 6
+    assert len(await camera.statuses()) == len(EVENT_FRAME_DELAYS) + 1
 
 
 async def test_new_event_lifts_backoff(camera: Camera, sim_control: SimControl) -> None:

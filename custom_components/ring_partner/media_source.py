@@ -191,9 +191,7 @@ class RingPartnerMediaSource(MediaSource):
             )
         node = _camera_node(media_id, device.name)
         snapshots = entry.runtime_data.snapshots.get(media_id.device_id)
-        node.children = [
-            _event_node(media_id, event, snapshots) for event in events
-        ]
+        node.children = [_event_node(media_id, event, snapshots) for event in events]
         return node
 
     def _browse_root(self) -> BrowseMediaSource:

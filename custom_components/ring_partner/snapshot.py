@@ -30,7 +30,6 @@ from homeassistant.util import dt as dt_util
 
 from .capture import CapturedStill, async_capture_still
 from .client import (
-    RECORDING_NOT_READY_DELAYS,
     MediaImage,
     MotionSubtype,
     Resolution,
@@ -55,8 +54,11 @@ STILL_IMAGE_TTL: Final = timedelta(seconds=60)
 # left to Ring (its "now"),
 # so keep a few minutes in hand for clock skew between Home Assistant and Ring.
 LATEST_IN_RANGE_WINDOW: Final = timedelta(hours=23, minutes=55)
-# How long an event's frame is waited for while Ring answers 425 (the client's default).
-EVENT_FRAME_DELAYS: Final[tuple[float, ...]] = RECORDING_NOT_READY_DELAYS
+# How an event's frame is waited for while Ring answers 425: every half second for the first
+# 5 s, where Ring's recordings become ready (so the "Last event" image is at most about half a
+# second late, bench/README.md), then backing off; about 30 s in all, like the client's
+# default (docs/media.md#image-timing).
+EVENT_FRAME_DELAYS: Final[tuple[float, ...]] = (0.5,) * 10 + (1.0, 2.0, 4.0, 8.0, 10.0)
 # Negative cache: after a failed download (nothing recorded yet, 403, 503, 429, ...) no
 # request goes upstream for this long, doubling per failure up to the maximum. A new event
 # lifts it, since it means new media.
@@ -129,7 +131,11 @@ class CameraSnapshots:
         self._last_error: RingPartnerError | None = None
         self._listeners: list[CALLBACK_TYPE] = []
         self._capture_fn: CaptureFn = capture or partial(
-            async_capture_still, client, device_id, now=now
+            async_capture_still,
+            client,
+            device_id,
+            now=now,
+            not_ready_delays=EVENT_FRAME_DELAYS,
         )
         self._capture: asyncio.Task[MediaImage] | None = None
         self._event_fetch: asyncio.Task[None] | None = None
@@ -254,7 +260,9 @@ class CameraSnapshots:
         """
         if event.timestamp is None or event.motion_subtype is None:
             return
-        self.motion_kinds[round(event.timestamp.timestamp() * 1000)] = event.motion_subtype
+        self.motion_kinds[round(event.timestamp.timestamp() * 1000)] = (
+            event.motion_subtype
+        )
         while len(self.motion_kinds) > MOTION_KINDS_KEPT:
             del self.motion_kinds[next(iter(self.motion_kinds))]
 

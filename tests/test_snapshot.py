@@ -393,6 +393,7 @@ async def test_event_fetches_at_timestamp_and_retries_425(
     image = camera.cache.last_event_image
     assert image is not None
     assert image.captured_at is not None
+    assert motion.timestamp is not None
     assert abs(image.captured_at - motion.timestamp) < timedelta(seconds=1)
     assert updates == [None]
     # The camera serves the event frame from the cache.

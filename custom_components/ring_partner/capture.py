@@ -143,7 +143,9 @@ async def _delete(client: RingPartnerClient, session: WhepSession) -> None:
 def _encode_jpeg(frame: VideoFrame) -> bytes:
     """Encode a decoded video frame as JPEG (in a worker thread)."""
     buffer = io.BytesIO()
-    frame.to_image().save(buffer, format="JPEG", quality=JPEG_QUALITY)
+    # PyAV's stubs leave to_image untyped; it returns a PIL image.
+    image: Image.Image = frame.to_image()  # type: ignore[no-untyped-call]
+    image.save(buffer, format="JPEG", quality=JPEG_QUALITY)
     return buffer.getvalue()
 
 

@@ -138,7 +138,6 @@ class CameraSnapshots:
             not_ready_delays=EVENT_FRAME_DELAYS,
         )
         self._capture: asyncio.Task[MediaImage] | None = None
-        self._event_fetch: asyncio.Task[None] | None = None
         self.last_event_image: MediaImage | None = None
         self.last_event_time: datetime | None = None
         self.motion_kinds: dict[int, MotionSubtype] = {}
@@ -165,19 +164,13 @@ class CameraSnapshots:
         the fallback to the session's recording answered). Client errors propagate.
         """
         if self._capture is None:
-            self._capture = self._create_task_any(self._async_run_capture())
-        task = self._capture
-        return await asyncio.shield(task)
-
-    def _create_task_any(
-        self, coro: Coroutine[Any, Any, MediaImage]
-    ) -> asyncio.Task[MediaImage]:
-        """Run the capture as its own task, so a cancelled caller does not cancel it."""
-        task = asyncio.get_running_loop().create_task(
-            coro, name=f"{DOMAIN} capture for {self._device_id}"
-        )
-        task.add_done_callback(_consume_exception)
-        return task
+            # Its own task, so a caller that gives up does not cancel the others' capture.
+            self._capture = asyncio.get_running_loop().create_task(
+                self._async_run_capture(),
+                name=f"{DOMAIN} capture for {self._device_id}",
+            )
+            self._capture.add_done_callback(_consume_exception)
+        return await asyncio.shield(self._capture)
 
     async def _async_run_capture(self) -> MediaImage:
         """Capture, store the still and tell the listeners."""

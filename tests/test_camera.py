@@ -543,3 +543,29 @@ async def test_live_view_ends_when_the_device_goes_offline(
     (session,) = await whep_sessions(sim_control)
     assert session["closed"]
     assert any(entry["method"] == "DELETE" for entry in await sim_control.requests())
+
+
+async def test_ring_says_offline_logs_no_error(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    sim_control: SimControl,
+    peers: list[RTCPeerConnection],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Ring's 503 Device Unavailable for a device HA thought online: a message, no ERROR."""
+    _, offer = await complete_offer(peers)
+    await sim_control.fault(
+        **WHEP_POST,
+        status=503,
+        title="Device Unavailable",
+        detail="Device is currently offline",
+    )
+    ws = await hass_ws_client(hass)
+    subscription, _ = await start_offer(ws, FRONT_DOOR, offer)
+    assert await next_event(ws, subscription) == {
+        "type": "error",
+        "code": "webrtc_offer_failed",
+        "message": "The Ring device is offline",
+    }
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert state_of(hass, FRONT_DOOR).state == CameraState.IDLE

@@ -314,7 +314,7 @@ async def test_unknown_account_device_and_type(
     assert (await post_webhook(client, unknown_account)).status == 200
     unknown_device = webhook_body("button_press", device_id="ava1.ring.device.NOTHING")
     assert (await post_webhook(client, unknown_device)).status == 200
-    unknown_type = webhook_body("flood_detected", device_id=FRONT_DOOR_ID)
+    unknown_type = webhook_body("glass_break_detected", device_id=FRONT_DOOR_ID)
     assert (await post_webhook(client, unknown_type)).status == 200
     await hass.async_block_till_done(wait_background_tasks=True)
 
@@ -322,7 +322,7 @@ async def test_unknown_account_device_and_type(
     health = init_integration.runtime_data.push.health
     assert health.unknown_devices == 1
     assert health.unknown_types == 1
-    assert health.counts == {"button_press": 1, "flood_detected": 1}
+    assert health.counts == {"button_press": 1, "glass_break_detected": 1}
     assert {k: v for k, v in _states(hass).items() if k in before} == before
 
 

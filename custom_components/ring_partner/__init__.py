@@ -42,6 +42,7 @@ PLATFORMS: list[Platform] = [
     Platform.CAMERA,
     Platform.EVENT,
     Platform.IMAGE,
+    Platform.SENSOR,
 ]
 
 # YAML exists only to point the integration at the simulator during development and tests.

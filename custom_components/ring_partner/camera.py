@@ -54,6 +54,7 @@ from .entity import (
 )
 from .errors import is_device_offline
 from .placeholder import async_placeholder, translated
+from .stream import async_stream_source
 
 PARALLEL_UPDATES = 0
 
@@ -87,7 +88,9 @@ type Wait = Callable[[asyncio.Event, float], Awaitable[bool]]
 class RingPartnerCameraEntityDescription(
     CameraEntityDescription, RingPartnerEntityDescription
 ):
-    """Describe a Ring Partner camera."""
+    """Describe a Ring Partner camera; `lens` picks an extra lens of a multi-camera device."""
+
+    lens: int | None = None
 
 
 CAMERA = RingPartnerCameraEntityDescription(
@@ -95,6 +98,26 @@ CAMERA = RingPartnerCameraEntityDescription(
     translation_key="camera",
     name=None,
     exists_fn=lambda device: device.has_video,
+)
+# The main camera shows a multi-camera device's default lens; each further lens gets its own
+# camera (docs/media.md#multi-lens-devices). Ring Elite setups are known with a few modules.
+MAX_LENSES: Final = 4
+
+
+def _has_lens(lens: int) -> Callable[[Device], bool]:
+    """Return the existence rule of the camera for lens `lens` (from 0)."""
+    return lambda device: len(device.components) > lens
+
+
+LENS_CAMERAS: Final = tuple(
+    RingPartnerCameraEntityDescription(
+        key=f"camera_lens_{lens + 1}",
+        translation_key="lens",
+        translation_placeholders={"lens": str(lens + 1)},
+        lens=lens,
+        exists_fn=_has_lens(lens),
+    )
+    for lens in range(1, MAX_LENSES)
 )
 
 
@@ -104,7 +127,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up a camera for every device with video, now and as devices appear."""
-    async_add_entities_for(entry, async_add_entities, (CAMERA,), RingPartnerCamera)
+    async_add_entities_for(
+        entry, async_add_entities, (CAMERA, *LENS_CAMERAS), RingPartnerCamera
+    )
 
 
 def live_view_cap(device: Device) -> timedelta:
@@ -238,9 +263,17 @@ class RingPartnerCamera(RingPartnerSnapshotEntity, Camera):
         device_id: str,
         description: RingPartnerCameraEntityDescription,
     ) -> None:
-        """Initialize the camera of a device."""
+        """Initialize the camera of a device, or of one of its extra lenses."""
+        lens = description.lens
+        components = coordinator.data[device_id].components
+        self._component = (
+            components[lens] if lens is not None and lens < len(components) else None
+        )
         super().__init__(
-            coordinator=coordinator, device_id=device_id, description=description
+            coordinator=coordinator,
+            device_id=device_id,
+            description=description,
+            component=self._component,
         )
         # CoordinatorEntity does not chain __init__, so Camera's state needs its own call.
         Camera.__init__(self)
@@ -320,6 +353,11 @@ class RingPartnerCamera(RingPartnerSnapshotEntity, Camera):
         return image.content
 
     @override
+    async def stream_source(self) -> str:
+        """Return the loopback relay's URL for Ring's RTSP bridge (docs/streaming.md)."""
+        return await async_stream_source(self)
+
+    @override
     async def async_handle_async_webrtc_offer(
         self, offer_sdp: str, session_id: str, send_message: WebRTCSendMessage
     ) -> None:
@@ -390,7 +428,7 @@ class RingPartnerCamera(RingPartnerSnapshotEntity, Camera):
         """POST the complete offer to Ring's WHEP endpoint."""
         try:
             return await self.coordinator.client.create_whep_session(
-                self.device_id, offer
+                self.device_id, offer, component_id=self._component
             )
         except RingPartnerUnavailableError as err:
             if is_device_offline(err):

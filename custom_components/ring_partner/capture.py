@@ -55,10 +55,11 @@ async def async_capture_still(
     device_id: str,
     *,
     now: Callable[[], datetime],
+    component: str | None = None,
     frame_timeout: float | None = None,
     not_ready_delays: Iterable[float] | None = None,
 ) -> CapturedStill:
-    """Open a short live view of a device and return a fresh still from it.
+    """Open a short live view of a device (or one lens) and return a fresh still from it.
 
     Client errors of the WHEP POST (offline, rate limited, forbidden) propagate; the
     session is always DELETEd and the peer connection closed before this returns.
@@ -76,7 +77,9 @@ async def async_capture_still(
         pc.addTransceiver("video", direction="recvonly")
         # aiortc gathers every candidate in setLocalDescription: the offer is complete.
         await pc.setLocalDescription(await pc.createOffer())
-        session = await client.create_whep_session(device_id, pc.localDescription.sdp)
+        session = await client.create_whep_session(
+            device_id, pc.localDescription.sdp, component_id=component
+        )
         opened_at = now()
         try:
             frame = await _first_keyframe(
@@ -99,6 +102,7 @@ async def async_capture_still(
     image = await client.download_event_image(
         device_id,
         opened_at,
+        component_id=component,
         not_ready_delays=RECORDING_NOT_READY_DELAYS
         if not_ready_delays is None
         else not_ready_delays,

@@ -156,13 +156,14 @@ class RingPartnerSnapshotEntity(RingPartnerEntity):
         coordinator: RingPartnerDataUpdateCoordinator,
         device_id: str,
         description: RingPartnerEntityDescription,
+        component: str | None = None,
     ) -> None:
-        """Initialize the entity for a device and its (shared) still-image cache."""
+        """Initialize the entity for a device (or one lens) and its shared still cache."""
         super().__init__(
             coordinator=coordinator, device_id=device_id, description=description
         )
         self._snapshots: CameraSnapshots = async_get_snapshots(
-            coordinator.hass, coordinator.config_entry, device_id
+            coordinator.hass, coordinator.config_entry, device_id, component
         )
 
     @override

@@ -13,6 +13,11 @@ requests (POST, then the presigned GET), so one `CameraSnapshots` per camera:
   instead of asking again on every poll;
 - takes fresh stills from a short live view on request (`async_capture`, single-flight,
   capture.py), and re-fetches the last event's frame when an entity restores its time.
+
+A multi-camera device has one cache per extra lens too (docs/media.md#multi-lens-devices):
+a lens cache asks for its lens and follows only the events that name it. The device's main
+cache fetches an event's frame from the first lens the event names, for the "Last event"
+image, and keeps its own still for the main camera.
 """
 
 import asyncio
@@ -113,10 +118,13 @@ class CameraSnapshots:
         now: Callable[[], datetime] = dt_util.utcnow,
         monotonic: Callable[[], float] = time.monotonic,
         capture: CaptureFn | None = None,
+        component: str | None = None,
     ) -> None:
-        """Initialize for a device; nothing before `linked_at` is ever requested."""
+        """Initialize for a device (or one lens); nothing before `linked_at` is requested."""
         self._client = client
         self._device_id = device_id
+        self._component = component
+        self._event_component: str | None = None
         self._linked_at = linked_at
         self._create_task = create_task
         self._now = now
@@ -136,6 +144,7 @@ class CameraSnapshots:
             device_id,
             now=now,
             not_ready_delays=EVENT_FRAME_DELAYS,
+            component=component,
         )
         self._capture: asyncio.Task[MediaImage] | None = None
         self.last_event_image: MediaImage | None = None
@@ -231,10 +240,10 @@ class CameraSnapshots:
         """Fetch a motion or ding event's frame in the background (a hub subscriber)."""
         if event.event_type not in _EVENT_TYPES:
             return
-        if (
-            event.event_type is WebhookEventType.MOTION_DETECTED
-            and event.motion_subtype
-        ):
+        lenses = [str(component) for component in event.component_ids]
+        if self._component is not None and self._component not in lenses:
+            return
+        if event.event_type is WebhookEventType.MOTION_DETECTED:
             self._remember_motion_kind(event)
         when = event.timestamp or event.sent_at or self._now()
         if when < self._linked_at:
@@ -242,6 +251,7 @@ class CameraSnapshots:
             return
         if self._latest_event is None or when > self._latest_event:
             self._latest_event = when
+            self._event_component = self._component or next(iter(lenses), None)
         if self._inflight is None:
             self._start(Resolution())
 
@@ -291,8 +301,9 @@ class CameraSnapshots:
         event_time = self._pending_event()
         if event_time is not None:
             wanted = Resolution()
+        component = self._event_component if event_time is not None else None
         task = self._create_task(
-            self._async_fetch(wanted, event_time),
+            self._async_fetch(wanted, event_time, component),
             f"{DOMAIN} still image for {self._device_id}",
         )
         if not task.done():
@@ -300,7 +311,7 @@ class CameraSnapshots:
         return task
 
     async def _async_fetch(
-        self, wanted: Resolution, event_time: datetime | None
+        self, wanted: Resolution, event_time: datetime | None, component: str | None
     ) -> None:
         """Download one frame, store it or note the failure, then chase newer events."""
         try:
@@ -311,13 +322,20 @@ class CameraSnapshots:
                         event_time,
                         wanted,
                         not_ready_delays=EVENT_FRAME_DELAYS,
+                        component_id=component,
                     )
                 else:
                     image = await self._async_download_latest(wanted)
             except RingPartnerError as err:
                 self._failed(err, event_time)
             else:
-                self._store(image, wanted, event_time, origin=StillOrigin(image.origin))
+                self._store(
+                    image,
+                    wanted,
+                    event_time,
+                    origin=StillOrigin(image.origin),
+                    still=component is None or component == self._component,
+                )
         finally:
             self._inflight = None
         if self._pending_event() is not None:
@@ -328,7 +346,11 @@ class CameraSnapshots:
         now = self._now()
         start = min(now, max(self._linked_at, now - LATEST_IN_RANGE_WINDOW))
         return await self._client.download_image(
-            self._device_id, start=start, width=wanted.width, height=wanted.height
+            self._device_id,
+            start=start,
+            width=wanted.width,
+            height=wanted.height,
+            component_id=self._component,
         )
 
     def _store(
@@ -338,16 +360,21 @@ class CameraSnapshots:
         event_time: datetime | None,
         *,
         origin: StillOrigin,
+        still: bool = True,
     ) -> None:
-        """Keep a good frame and tell the listeners."""
+        """Keep a good frame and tell the listeners.
+
+        An event frame from another lens (`still` False) only becomes the last event image.
+        """
         self._last_error = None
-        self._cached = _Cached(
-            image=image,
-            resolution=wanted,
-            fetched_at=self._monotonic(),
-            event_time=event_time,
-            origin=origin,
-        )
+        if still:
+            self._cached = _Cached(
+                image=image,
+                resolution=wanted,
+                fetched_at=self._monotonic(),
+                event_time=event_time,
+                origin=origin,
+            )
         if event_time is not None:
             self._served_event = event_time
             self.last_event_image = image
@@ -386,20 +413,25 @@ class CameraSnapshots:
 
 @callback
 def async_get_snapshots(
-    hass: HomeAssistant, entry: RingPartnerConfigEntry, device_id: str
+    hass: HomeAssistant,
+    entry: RingPartnerConfigEntry,
+    device_id: str,
+    component: str | None = None,
 ) -> CameraSnapshots:
-    """Return the camera's shared still-image cache, creating it on first use.
+    """Return the camera's (or one lens's) shared still-image cache, made on first use.
 
-    The camera and the "Last event" image entity of a device share it; it listens to the
-    device's events until the entry unloads.
+    The camera and the "Last event" image entity of a device share the main one; it listens
+    to the device's events until the entry unloads.
     """
     devices = entry.runtime_data.snapshots
-    if (snapshots := devices.get(device_id)) is None:
-        snapshots = devices[device_id] = CameraSnapshots(
+    key = device_id if component is None else f"{device_id}/{component}"
+    if (snapshots := devices.get(key)) is None:
+        snapshots = devices[key] = CameraSnapshots(
             entry.runtime_data.client,
             device_id,
             linked_at=consent_time(entry),
             create_task=partial(entry.async_create_background_task, hass),
+            component=component,
         )
         entry.async_on_unload(
             entry.runtime_data.push.async_subscribe(

@@ -168,13 +168,28 @@ async def test_capture_falls_back_to_the_sessions_recording(
     assert jpeg_size(image.content)
 
 
-async def test_concurrent_presses_share_one_capture(
-    hass: HomeAssistant, sim_control: SimControl
+async def test_concurrent_captures_share_one_live_view(
+    hass: HomeAssistant, sim_control: SimControl, init_integration: MockConfigEntry
 ) -> None:
-    """Two presses at once open one live view (single-flight per camera)."""
-    await asyncio.gather(press(hass), press(hass))
+    """Two captures of a camera at once open one live view (single-flight per camera)."""
+    snapshots = init_integration.runtime_data.snapshots[FRONT_DOOR_ID]
+    first, second = await asyncio.gather(
+        snapshots.async_capture(), snapshots.async_capture()
+    )
+    assert first is second
     assert len(await whep_sessions(sim_control)) == 1
     assert state_of(hass, FRONT_DOOR).attributes["image_origin"] == "live"
+
+
+async def test_two_presses_take_two_stills_one_after_the_other(
+    hass: HomeAssistant, sim_control: SimControl
+) -> None:
+    """Button presses run one at a time (PARALLEL_UPDATES): each its own live view."""
+    await asyncio.gather(press(hass), press(hass))
+    first, second = await whep_sessions(sim_control)
+    assert first["deleted"]
+    assert second["deleted"]
+    assert first["closed_ms"] <= second["created_ms"]
 
 
 async def test_camera_snapshot_service_saves_the_captured_still(

@@ -22,6 +22,7 @@ from .const import (
     CONF_LINK_METHOD,
     CONF_LINKED_AT,
     CONF_OAUTH_TOKEN_URL,
+    CONF_PARTNER_APP,
     DOMAIN,
     LinkMethod,
 )
@@ -33,6 +34,7 @@ from .coordinator import (
 from .endpoints import DATA_ENDPOINTS, async_get_endpoints, endpoints_from_yaml
 from .linking.views import async_setup_linking
 from .media_source import async_register_media_views
+from .partner_urls import DATA_PARTNER_URLS, async_setup_partner_urls
 from .push import RingPartnerPush, WebhookHealth, async_setup_receiver, async_start_push
 from .repairs import async_complete_if_awaiting
 
@@ -61,11 +63,12 @@ CONFIG_SCHEMA = vol.Schema(
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the views once (Ring's console holds fixed URLs; media URLs outlive restarts)."""
+    """Register Ring's URLs and the media views once (Ring's console holds the URLs)."""
     if DOMAIN in config:
         hass.data[DATA_ENDPOINTS] = endpoints_from_yaml(config[DOMAIN])
     await async_setup_receiver(hass)
     async_setup_linking(hass)
+    await async_setup_partner_urls(hass)
     async_register_media_views(hass)
     return True
 
@@ -109,6 +112,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: RingPartnerConfigEntry) 
     )
     entry.async_on_unload(async_start_push(hass, entry))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    hass.data[DATA_PARTNER_URLS].async_check()
     return True
 
 
@@ -117,6 +121,21 @@ async def async_unload_entry(
 ) -> bool:
     """Unload a config entry."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(
+    hass: HomeAssistant, entry: RingPartnerConfigEntry
+) -> None:
+    """Delete the app's cloudhooks once no entry of that Ring app remains."""
+    if (client_id := entry.data.get(CONF_PARTNER_APP)) is None:
+        return
+    if any(
+        other.data.get(CONF_PARTNER_APP) == client_id
+        for other in hass.config_entries.async_entries(DOMAIN)
+        if other.entry_id != entry.entry_id
+    ):
+        return
+    await (await async_setup_partner_urls(hass)).async_release(client_id)
 
 
 async def async_remove_config_entry_device(

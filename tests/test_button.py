@@ -53,7 +53,7 @@ async def _playback_requests(sim_control: SimControl) -> int:
 
 @pytest.mark.usefixtures("init_integration")
 async def test_buttons_per_slot(hass: HomeAssistant) -> None:
-    """A button per chime slot; the one without a sound is unavailable; no camera buttons."""
+    """A button per chime slot; the one without a sound is unavailable; cameras only capture."""
     slot_1 = state_of(hass, SLOT_1)
     assert slot_1.state == STATE_UNKNOWN
     assert slot_1.attributes[ATTR_FRIENDLY_NAME] == "Hallway Chime Play slot 1"
@@ -61,7 +61,14 @@ async def test_buttons_per_slot(hass: HomeAssistant) -> None:
     assert slot_1.attributes["sound"] == "Simulator Tone"
     assert state_of(hass, SLOT_2).state == STATE_UNAVAILABLE
     buttons = {state.entity_id for state in hass.states.async_all(BUTTON_DOMAIN)}
-    assert buttons == {SLOT_1, SLOT_2}
+    # Cameras have only their "Capture snapshot" button (tests/test_camera_capture.py).
+    assert buttons == {
+        SLOT_1,
+        SLOT_2,
+        "button.front_door_capture_snapshot",
+        "button.backyard_capture_snapshot",
+        "button.garage_capture_snapshot",
+    }
 
 
 @pytest.mark.parametrize(

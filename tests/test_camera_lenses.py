@@ -31,7 +31,7 @@ pytestmark = pytest.mark.usefixtures("socket_enabled", "loopback_ice")
 
 MAIN = "camera.driveway"
 LENS_2 = "camera.driveway_lens_2"
-MOTION = "event.driveway_motion"
+MOTION = "event.driveway_motion_event"
 LAST_EVENT = "image.driveway_last_event"
 IMAGE_DOWNLOAD = f"/v1/devices/{TWO_LENS_ID}/media/image/download"
 

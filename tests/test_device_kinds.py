@@ -34,7 +34,7 @@ MODELS = {
     CLIMATE_SENSOR_ID: "Sensor",
 }
 # Entity keys only devices with video have.
-VIDEO_KEYS = {"camera", "last_event", "motion"}
+VIDEO_KEYS = {"camera", "last_event", "motion", "capture_snapshot"}
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from .webhook_helpers import TestClient, post_webhook, sim_event, webhook_body
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
-MOTION = "event.front_door_motion"
+MOTION = "event.front_door_motion_event"
 
 
 @pytest.mark.parametrize("placement", ["data.subType", "attributes.sub_type"])

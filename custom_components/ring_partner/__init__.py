@@ -33,7 +33,13 @@ from .coordinator import (
 from .endpoints import DATA_ENDPOINTS, async_get_endpoints, endpoints_from_yaml
 from .linking.views import async_setup_linking
 from .media_source import async_register_media_views
-from .push import RingPartnerPush, WebhookHealth, async_setup_receiver, async_start_push
+from .push import (
+    PushStore,
+    RingPartnerPush,
+    WebhookHealth,
+    async_setup_receiver,
+    async_start_push,
+)
 from .repairs import async_complete_if_awaiting
 
 PLATFORMS: list[Platform] = [
@@ -94,19 +100,30 @@ async def async_setup_entry(hass: HomeAssistant, entry: RingPartnerConfigEntry) 
     """Set up a Ring account from a config entry."""
     auth = await _async_build_auth(hass, entry)
     client = RingPartnerClient(auth)
-    health = WebhookHealth(
-        linked_at=dt_util.parse_datetime(entry.data.get(CONF_LINKED_AT, ""))
+    # What earlier runs processed and how webhooks fared: read before the coordinator, whose
+    # polling pace depends on the last webhook (docs/webhooks.md#exactly-once).
+    store = PushStore(
+        hass,
+        entry.entry_id,
+        WebhookHealth(
+            linked_at=dt_util.parse_datetime(entry.data.get(CONF_LINKED_AT, ""))
+        ),
     )
-    coordinator = RingPartnerDataUpdateCoordinator(hass, entry, client, health)
+    await store.async_load()
+    coordinator = RingPartnerDataUpdateCoordinator(hass, entry, client, store.health)
     await coordinator.async_config_entry_first_refresh()
     await async_complete_if_awaiting(hass, entry.data[CONF_ACCOUNT_ID], client)
     entry.runtime_data = RingPartnerRuntimeData(
         client=client,
         coordinator=coordinator,
-        push=RingPartnerPush(hass, entry, coordinator, health),
+        push=RingPartnerPush(hass, entry, coordinator, store),
     )
-    entry.async_on_unload(async_start_push(hass, entry))
+    # Runs last on unload: the next setup starts from everything this one processed.
+    entry.async_on_unload(store.async_flush)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Only now are webhooks routed here (until now they were answered "retry"), and the
+    # history catch-up starts.
+    entry.async_on_unload(async_start_push(hass, entry))
     return True
 
 
@@ -115,6 +132,11 @@ async def async_unload_entry(
 ) -> bool:
     """Unload a config entry."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: RingPartnerConfigEntry) -> None:
+    """Delete what the entry's push path remembered."""
+    await PushStore(hass, entry.entry_id, WebhookHealth()).async_remove()
 
 
 async def async_remove_config_entry_device(

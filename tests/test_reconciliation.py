@@ -1,6 +1,6 @@
-"""Test the history fallback that fires events while Ring's webhooks do not arrive."""
+"""Test the history reconciliation that fires events whose webhook never came."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 import time
 from typing import Any
 
@@ -11,11 +11,16 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.ring_partner.push.history import FALLBACK_POLL_INTERVAL
-from homeassistant.const import STATE_ON, STATE_UNKNOWN
-from homeassistant.core import HomeAssistant
+from custom_components.ring_partner.push.hub import LATENESS_LIMIT
+from custom_components.ring_partner.push.reconciliation import (
+    MAX_BACKOFF,
+    RECONCILE_INTERVAL,
+)
+from homeassistant.const import EVENT_STATE_CHANGED, STATE_ON, STATE_UNKNOWN
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.util import dt as dt_util
 from simulator import SimulatorConfig
-from simulator.scenario import FRONT_DOOR_ID
+from simulator.scenario import BACKYARD_ID, FRONT_DOOR_ID
 
 from .conftest import SimControl, make_sim_config, state_of
 from .webhook_helpers import TestClient, post_webhook, sim_event, webhook_body
@@ -23,6 +28,8 @@ from .webhook_helpers import TestClient, post_webhook, sim_event, webhook_body
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
 DOORBELL = "event.front_door_doorbell"
+# Front Door and Backyard have history; the offline Garage and the Chime are not read.
+CAMERAS_READ = 2
 
 
 @pytest.fixture
@@ -33,11 +40,18 @@ def simulator_config() -> SimulatorConfig:
     )
 
 
-async def _minute(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """Let a fallback interval pass and wait for the poll it starts."""
-    freezer.tick(FALLBACK_POLL_INTERVAL)
+async def _wait(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta
+) -> None:
+    """Let time pass and wait for the round it starts."""
+    freezer.tick(delta)
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def _minute(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Let one reconciliation interval pass."""
+    await _wait(hass, freezer, RECONCILE_INTERVAL)
 
 
 async def _history_requests(sim_control: SimControl) -> int:
@@ -45,59 +59,113 @@ async def _history_requests(sim_control: SimControl) -> int:
     return sum("/v1/history/" in r["path"] for r in await sim_control.requests())
 
 
+def _record_fired(hass: HomeAssistant) -> list[tuple[str, bool, datetime]]:
+    """Collect (event id, from history, when) of every event entity that fires."""
+    fired: list[tuple[str, bool, datetime]] = []
+
+    @callback
+    def _changed(event: Event[EventStateChangedData]) -> None:
+        new = event.data["new_state"]
+        if new is None or not new.entity_id.startswith("event."):
+            return
+        if (event_id := new.attributes.get("event_id")) is None:
+            return
+        fired.append((event_id, new.attributes["from_history"], dt_util.utcnow()))
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, _changed)
+    return fired
+
+
 async def _ding_without_webhook(
     hass: HomeAssistant, sim_control: SimControl
 ) -> dict[str, Any]:
-    """Turn webhook delivery off and ring the front door: only history knows of it."""
-    await sim_control.configure(webhook_delivery=False)
-    return await sim_event(hass, sim_control, f"devices/{FRONT_DOOR_ID}/ding")
+    """Ring the front door with its webhook dropped: only history knows of it."""
+    return await sim_event(
+        hass, sim_control, f"devices/{FRONT_DOOR_ID}/ding", {"deliver": False}
+    )
 
 
-async def test_fallback_fires_while_webhooks_are_off_and_stops_when_they_resume(
+async def test_lost_webhooks_fire_once_within_two_minutes(
     freezer: FrozenDateTimeFactory,
     hass: HomeAssistant,
     client: TestClient,
     init_integration: MockConfigEntry,
     sim_control: SimControl,
 ) -> None:
-    """A ding without webhooks fires from history once; webhooks flowing stop the polling."""
-    ding = await _ding_without_webhook(hass, sim_control)
-    assert ding["request_id"] is None
-    assert state_of(hass, DOORBELL).state == STATE_UNKNOWN
+    """Webhooks flow, then stop: three motions and a ding fire once each from history."""
+    fired = _record_fired(hass)
+    await sim_event(hass, sim_control, f"devices/{FRONT_DOOR_ID}/ding")
+    assert [from_history for _, from_history, _ in fired] == [False]
+    fired.clear()
 
-    await _minute(hass, freezer)
-    state = state_of(hass, DOORBELL)
-    assert state.attributes["event_type"] == "ring"
-    assert state.attributes["event_id"] == ding["event_id"]
-    assert state_of(hass, "binary_sensor.front_door_ringing").state == STATE_ON
+    await sim_control.configure(webhook_delivery=False)
+    lost: dict[str, datetime] = {}
+    for path in (
+        f"devices/{FRONT_DOOR_ID}/motion",
+        f"devices/{BACKYARD_ID}/motion",
+        f"devices/{FRONT_DOOR_ID}/ding",
+        f"devices/{FRONT_DOOR_ID}/motion",
+    ):
+        result = await sim_event(hass, sim_control, path)
+        assert result["request_id"] is None  # not delivered
+        lost[result["event_id"]] = dt_util.utcnow()
+        # Ring's motion cooldown: events of one device are seconds apart, not milliseconds.
+        await _wait(hass, freezer, timedelta(seconds=10))
+
+    for _ in range(2):
+        await _minute(hass, freezer)
+    assert sorted(event_id for event_id, _, _ in fired) == sorted(lost)
+    for event_id, from_history, when in fired:
+        assert from_history
+        assert when - lost[event_id] <= timedelta(minutes=2)
     health = init_integration.runtime_data.push.health
-    assert health.history_events == 1
-    # Front Door and Backyard are polled; the offline Garage and the Chime are not.
-    assert await _history_requests(sim_control) == 2
+    assert health.history_events == 4
 
-    # The next poll finds nothing new; the old scenario events never fire.
-    await _minute(hass, freezer)
-    assert state_of(hass, DOORBELL).state == state.state
-    assert health.history_events == 1
-    assert await _history_requests(sim_control) == 4
+    # Later rounds find the same entries again and fire nothing.
+    for _ in range(5):
+        await _minute(hass, freezer)
+    assert len(fired) == 4
+    assert health.history_events == 4
 
-    # Motion from history has no subtype.
+
+async def test_reconciliation_cost_while_webhooks_flow(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    client: TestClient,
+    init_integration: MockConfigEntry,
+    sim_control: SimControl,
+) -> None:
+    """With healthy webhooks, one history read per camera and interval, and nothing fires twice."""
+    fired = _record_fired(hass)
+    await sim_control.clear_requests()
+    for minute in range(10):
+        await sim_event(hass, sim_control, f"devices/{FRONT_DOOR_ID}/ding")
+        await _minute(hass, freezer)
+        assert await _history_requests(sim_control) == CAMERAS_READ * (minute + 1)
+    assert len(fired) == 10
+    assert not any(from_history for _, from_history, _ in fired)
+    # Re-reading history is not a duplicate delivery.
+    assert init_integration.runtime_data.push.health.duplicates == 0
+
+
+async def test_history_motion_has_no_subtype(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    client: TestClient,
+    sim_control: SimControl,
+) -> None:
+    """Motion recovered from history is plain motion (history carries no subtype)."""
     await sim_event(
-        hass, sim_control, f"devices/{FRONT_DOOR_ID}/motion", {"subtype": "human"}
+        hass,
+        sim_control,
+        f"devices/{FRONT_DOOR_ID}/motion",
+        {"subtype": "human", "deliver": False},
     )
     await _minute(hass, freezer)
     motion = state_of(hass, "event.front_door_motion")
     assert motion.attributes["event_type"] == "motion"
     assert motion.attributes["subtype"] is None
-
-    # Webhooks resume: the ding arrives by webhook and polling stops.
-    await sim_control.configure(webhook_delivery=True)
-    await sim_event(hass, sim_control, f"devices/{FRONT_DOOR_ID}/ding")
-    assert state_of(hass, DOORBELL).state != state.state
-    await sim_control.clear_requests()
-    for _ in range(3):
-        await _minute(hass, freezer)
-    assert await _history_requests(sim_control) == 0
+    assert motion.attributes["from_history"] is True
 
 
 async def test_late_webhook_after_history_fires_once(
@@ -109,52 +177,82 @@ async def test_late_webhook_after_history_fires_once(
 ) -> None:
     """A webhook for an event history already fired (Ring's retry) does not fire again."""
     ding = await _ding_without_webhook(hass, sim_control)
+    assert state_of(hass, DOORBELL).state == STATE_UNKNOWN
     await _minute(hass, freezer)
-    fired = state_of(hass, DOORBELL).state
+    state = state_of(hass, DOORBELL)
+    assert state.attributes["event_type"] == "ring"
+    assert state.attributes["event_id"] == ding["event_id"]
+    assert state_of(hass, "binary_sensor.front_door_ringing").state == STATE_ON
     late = webhook_body(
         "button_press", device_id=FRONT_DOOR_ID, timestamp_ms=ding["timestamp"]
     )
     assert (await post_webhook(client, late)).status == 200
-    assert state_of(hass, DOORBELL).state == fired
+    assert state_of(hass, DOORBELL).state == state.state
     assert init_integration.runtime_data.push.health.duplicates == 1
 
 
-async def test_fallback_skips_failures(
+async def test_reconciliation_skips_failures_and_backs_off_on_429(
     freezer: FrozenDateTimeFactory,
     hass: HomeAssistant,
     client: TestClient,
     init_integration: MockConfigEntry,
     sim_control: SimControl,
 ) -> None:
-    """History errors are skipped per device; the next minute tries again."""
+    """History errors are skipped per camera; a 429 pauses the rounds, doubling up to a cap."""
     await _ding_without_webhook(hass, sim_control)
     await sim_control.clear_requests()
     await sim_control.fault(path="/v1/history/", status=403, count=2)
     await _minute(hass, freezer)
-    assert await _history_requests(sim_control) == 2
+    assert await _history_requests(sim_control) == CAMERAS_READ
     assert state_of(hass, DOORBELL).state == STATE_UNKNOWN
-    # Longer than the client waits inside a request: the rate limit reaches the poll.
+
+    # Rate limited (longer than the client waits inside a request): the round stops.
     await sim_control.clear_requests()
     await sim_control.fault(path="/v1/history/", status=429, retry_after=60, count=1)
     await _minute(hass, freezer)
-    # Rate limited: the rest of this round is skipped.
+    assert await _history_requests(sim_control) == 1
+    reconciler = init_integration.runtime_data.push.reconciler
+    assert reconciler is not None
+    assert reconciler.backoff == 2 * RECONCILE_INTERVAL
+    # Paused for two intervals: the next minute reads nothing, the one after reads again.
+    await _minute(hass, freezer)
     assert await _history_requests(sim_control) == 1
     await _minute(hass, freezer)
     assert state_of(hass, DOORBELL).attributes["event_type"] == "ring"
+    assert reconciler.backoff is None
+
+    # Repeated 429s double the pause up to the cap.
+    await sim_control.fault(path="/v1/history/", status=429, retry_after=60, count=100)
+    pauses = []
+    for _ in range(8):
+        await _wait(hass, freezer, MAX_BACKOFF)
+        pauses.append(reconciler.backoff)
+    assert pauses[:3] == [
+        2 * RECONCILE_INTERVAL,
+        4 * RECONCILE_INTERVAL,
+        8 * RECONCILE_INTERVAL,
+    ]
+    assert pauses[-1] == MAX_BACKOFF
 
 
-async def test_no_polling_while_webhooks_flow(
+async def test_older_than_the_lateness_limit_is_recorded_not_fired(
     freezer: FrozenDateTimeFactory,
     hass: HomeAssistant,
     client: TestClient,
+    init_integration: MockConfigEntry,
     sim_control: SimControl,
 ) -> None:
-    """After a webhook, history is not polled until an hour of silence."""
-    await sim_event(hass, sim_control, f"devices/{FRONT_DOOR_ID}/online")
-    await sim_control.clear_requests()
-    for _ in range(5):
-        await _minute(hass, freezer)
-    assert await _history_requests(sim_control) == 0
-    freezer.tick(timedelta(hours=1))
+    """A webhook or history entry past the lateness limit never fires."""
+    fired = _record_fired(hass)
+    # History unreadable for longer than the limit, then readable again.
+    await sim_control.fault(path="/v1/history/", status=403, count=1000)
+    await _ding_without_webhook(hass, sim_control)
+    old = webhook_body("motion_detected", device_id=FRONT_DOOR_ID)
+    await _wait(hass, freezer, LATENESS_LIMIT + timedelta(minutes=1))
+    await sim_control.call("DELETE", "faults")
     await _minute(hass, freezer)
-    assert await _history_requests(sim_control) == 2
+    # Ring's sixth attempt of a webhook, long after the event.
+    assert (await post_webhook(client, old)).status == 200
+    await hass.async_block_till_done()
+    assert fired == []
+    assert init_integration.runtime_data.push.health.late_events == 1

@@ -16,8 +16,19 @@ from custom_components.ring_partner.push.reconciliation import (
     MAX_BACKOFF,
     RECONCILE_INTERVAL,
 )
-from homeassistant.const import EVENT_STATE_CHANGED, STATE_ON, STATE_UNKNOWN
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.const import (
+    EVENT_STATE_CHANGED,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+)
+from homeassistant.core import (
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    State,
+    callback,
+)
 from homeassistant.util import dt as dt_util
 from simulator import SimulatorConfig
 from simulator.scenario import BACKYARD_ID, FRONT_DOOR_ID
@@ -59,14 +70,28 @@ async def _history_requests(sim_control: SimControl) -> int:
     return sum("/v1/history/" in r["path"] for r in await sim_control.requests())
 
 
+def _fired(old: State | None, new: State | None) -> bool:
+    """Return True when an event entity fired (not when it was restored after a reload)."""
+    return (
+        new is not None
+        and old is not None
+        and new.entity_id.startswith("event.")
+        and old.state != STATE_UNAVAILABLE
+        and (
+            old.state != new.state
+            or old.attributes.get("event_id") != new.attributes.get("event_id")
+        )
+    )
+
+
 def _record_fired(hass: HomeAssistant) -> list[tuple[str, bool, datetime]]:
     """Collect (event id, from history, when) of every event entity that fires."""
     fired: list[tuple[str, bool, datetime]] = []
 
     @callback
     def _changed(event: Event[EventStateChangedData]) -> None:
-        new = event.data["new_state"]
-        if new is None or not new.entity_id.startswith("event."):
+        new, old = event.data["new_state"], event.data["old_state"]
+        if new is None or not _fired(old, new):
             return
         if (event_id := new.attributes.get("event_id")) is None:
             return

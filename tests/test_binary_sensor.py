@@ -48,7 +48,10 @@ async def _event(
 ) -> None:
     """Post a signed device event of the front door."""
     body = webhook_body(
-        event_type, device_id=FRONT_DOOR_ID, timestamp_ms=event_ms(timestamp_ms), **kwargs
+        event_type,
+        device_id=FRONT_DOOR_ID,
+        timestamp_ms=event_ms(timestamp_ms),
+        **kwargs,
     )
     assert (await post_webhook(client, body)).status == 200
 

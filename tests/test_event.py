@@ -85,7 +85,9 @@ async def test_button_press_reveals_a_doorbell(
     assert state_of(hass, "binary_sensor.backyard_ringing").state == STATE_ON
 
     # A second press goes through the ordinary path.
-    again = webhook_body("button_press", device_id=BACKYARD_ID, timestamp_ms=event_ms(9))
+    again = webhook_body(
+        "button_press", device_id=BACKYARD_ID, timestamp_ms=event_ms(9)
+    )
     assert (await post_webhook(client, again)).status == 200
     assert state_of(hass, "event.backyard_doorbell").state != state.state
 

@@ -248,7 +248,7 @@ async def test_reconciliation_skips_failures_and_backs_off_on_429(
 
     # Repeated 429s double the pause up to the cap.
     await sim_control.fault(path="/v1/history/", status=429, retry_after=60, count=100)
-    pauses = []
+    pauses: list[timedelta | None] = []
     for _ in range(8):
         await _wait(hass, freezer, MAX_BACKOFF)
         pauses.append(reconciler.backoff)

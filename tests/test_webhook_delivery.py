@@ -57,9 +57,8 @@ def _record_fired(hass: HomeAssistant) -> list[str]:
     @callback
     def _changed(event: Event[EventStateChangedData]) -> None:
         new, old = event.data["new_state"], event.data["old_state"]
-        if _fired(old, new):
-            if (event_id := new.attributes.get("event_id")) is not None:
-                fired.append(event_id)
+        if new is not None and _fired(old, new):
+            fired.append(str(new.attributes.get("event_id")))
 
     hass.bus.async_listen(EVENT_STATE_CHANGED, _changed)
     return fired
@@ -91,8 +90,11 @@ async def test_webhook_during_setup_is_retried_then_fires_once(
     # Slow device list: setup is still running when the webhooks come.
     await sim_control.fault(path="^/v1/devices$", latency_ms=400, count=1)
     config_entry.add_to_hass(hass)
-    setup = hass.async_create_task(hass.config_entries.async_setup(config_entry.entry_id))
-    while config_entry.state is not ConfigEntryState.SETUP_IN_PROGRESS:
+    setup = hass.async_create_task(
+        hass.config_entries.async_setup(config_entry.entry_id)
+    )
+    # No event announces the state change; yield until the setup task has started.
+    while config_entry.state is not ConfigEntryState.SETUP_IN_PROGRESS:  # noqa: ASYNC110
         await asyncio.sleep(0)
 
     direct = webhook_body("button_press", device_id=FRONT_DOOR_ID)

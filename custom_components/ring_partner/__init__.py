@@ -134,7 +134,9 @@ async def async_unload_entry(
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
-async def async_remove_entry(hass: HomeAssistant, entry: RingPartnerConfigEntry) -> None:
+async def async_remove_entry(
+    hass: HomeAssistant, entry: RingPartnerConfigEntry
+) -> None:
     """Delete what the entry's push path remembered."""
     await PushStore(hass, entry.entry_id, WebhookHealth()).async_remove()
 

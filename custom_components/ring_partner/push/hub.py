@@ -278,7 +278,10 @@ class RingPartnerPush:
         if not self.ledger.is_new_event(
             device.id, kind, when, from_history=event.from_history
         ):
-            self.health.duplicates += 1
+            # Every round re-reads the recent history: only a webhook repeating an event
+            # counts as a duplicate.
+            if not event.from_history:
+                self.health.duplicates += 1
             return False
         if now - when > LATENESS_LIMIT:
             self.health.late_events += 1
@@ -338,7 +341,9 @@ class RingPartnerPush:
             # Removed again before we asked; device_removed follows or came first.
             return
         except RingPartnerError as err:
-            LOGGER.debug("Added device unavailable (%s); refreshing", type(err).__name__)
+            LOGGER.debug(
+                "Added device unavailable (%s); refreshing", type(err).__name__
+            )
             await self.coordinator.async_request_refresh()
             return
         self.coordinator.async_set_device(device)

@@ -186,7 +186,9 @@ def storage_key(entry_id: str) -> str:
 class PushStore:
     """The ledger and the webhook health of one entry, persisted together."""
 
-    def __init__(self, hass: HomeAssistant, entry_id: str, health: WebhookHealth) -> None:
+    def __init__(
+        self, hass: HomeAssistant, entry_id: str, health: WebhookHealth
+    ) -> None:
         """Initialize the store; call `async_load` before use."""
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, storage_key(entry_id)

@@ -8,9 +8,10 @@ first round runs right after setup and is the catch-up after a restart. See
 docs/webhooks.md#reconciliation for the cost and the policy.
 """
 
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Final, cast
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_time_interval
@@ -129,11 +130,15 @@ class RingPartnerHistoryReconciler:
         """Return the device's motion and ding entries that started after `floor`."""
         found: list[HistoryEvent] = []
         client = self._push.coordinator.client
-        async with aclosing(
+        # An async generator (typed as an iterator): closed at once when we stop early, so
+        # no page beyond the floor is requested.
+        pages = cast(
+            "AsyncGenerator[HistoryEvent]",
             client.history_events(
                 device.id, event_types=HISTORY_TYPES, max_pages=MAX_PAGES
-            )
-        ) as entries:
+            ),
+        )
+        async with aclosing(pages) as entries:
             async for entry in entries:
                 if entry.start < floor:
                     # Newest first: everything after this is older still.

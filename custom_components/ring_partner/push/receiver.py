@@ -146,13 +146,6 @@ class RingPartnerWebhookReceiver:
         ):
             push.async_handle_webhook(event)
             return WebhookAnswer(HTTPStatus.OK, "ok")
-        if any(self._loading(entry) for entry in candidates) or (
-            not candidates and matched & linking_keys and event.account_id
-        ):
-            # Its entry is being set up (or its link is being completed): answering 200
-            # would drop the event, so Ring is asked to retry (docs/webhooks.md#startup).
-            self.stats["not_ready"] += 1
-            return WebhookAnswer(HTTPStatus.SERVICE_UNAVAILABLE, "not ready, retry")
         if (matched & linking_keys) and (
             wrong := self._wrong_key_entries(event, entries, matched)
         ):
@@ -164,6 +157,13 @@ class RingPartnerWebhookReceiver:
             self.stats["signature_failures"] += 1
             async_create_signature_failures_issue(self.hass)
             return WebhookAnswer(HTTPStatus.SERVICE_UNAVAILABLE, "wrong key, retry")
+        if any(self._loading(entry) for entry in candidates) or (
+            not candidates and matched & linking_keys and event.account_id
+        ):
+            # Its entry is being set up (or its link is being completed): answering 200
+            # would drop the event, so Ring is asked to retry (docs/webhooks.md#startup).
+            self.stats["not_ready"] += 1
+            return WebhookAnswer(HTTPStatus.SERVICE_UNAVAILABLE, "not ready, retry")
         self.stats["unknown_account"] += 1
         _log(
             logging.INFO,

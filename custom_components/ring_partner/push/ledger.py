@@ -111,6 +111,13 @@ class EventLedger:
         self._changed()
         return True
 
+    def sizes(self) -> dict[str, int]:
+        """Return how much the ledger holds (for diagnostics; no ids)."""
+        return {
+            "deliveries": len(self._ids),
+            "events": sum(len(recent) for recent in self._recent.values()),
+        }
+
     def clear(self) -> None:
         """Forget everything (tests of the whole pipeline start each example afresh)."""
         self._ids.clear()

@@ -85,16 +85,27 @@ class RingPartnerHistoryReconciler:
 
     @callback
     def _async_tick(self, _now: datetime) -> None:
-        """Start a round unless one runs, the tokens are revoked or a 429 pause lasts."""
-        now = dt_util.utcnow()
-        if self._running or self._push.health.revoked:
+        """Start a round in the background (from the timer, and once at setup)."""
+        if not self._due():
             return
-        if self._resume_at is not None and now < self._resume_at - TICK_SLACK:
+        self._entry.async_create_background_task(
+            self._hass, self.async_reconcile(), f"{DOMAIN} history reconciliation"
+        )
+
+    def _due(self) -> bool:
+        """Return False while a round runs, the tokens are revoked or a 429 pause lasts."""
+        if self._running or self._push.health.revoked:
+            return False
+        return self._resume_at is None or dt_util.utcnow() >= (
+            self._resume_at - TICK_SLACK
+        )
+
+    async def async_reconcile(self) -> None:
+        """Run one round now, unless one runs or a pause lasts."""
+        if not self._due():
             return
         self._running = True
-        self._entry.async_create_background_task(
-            self._hass, self._async_round(now), f"{DOMAIN} history reconciliation"
-        )
+        await self._async_round(dt_util.utcnow())
 
     async def _async_round(self, now: datetime) -> None:
         """Read every eligible camera's recent history and fire what is new."""

@@ -76,7 +76,7 @@ def _fired(old: State | None, new: State | None) -> bool:
         new is not None
         and old is not None
         and new.entity_id.startswith("event.")
-        and old.state != STATE_UNAVAILABLE
+        and STATE_UNAVAILABLE not in (old.state, new.state)
         and (
             old.state != new.state
             or old.attributes.get("event_id") != new.attributes.get("event_id")

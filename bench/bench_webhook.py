@@ -6,13 +6,18 @@ HTTP application (all of HA's middlewares) on 127.0.0.1, then posts `--events` s
 webhooks (ding and motion alternating over the devices) with `--concurrency` requests in
 flight. Reports:
 
+- the cost of one webhook as a ratio to one POST of the same body to a trivial Home
+  Assistant view (reads the body, answers 200) in the same run and server (goal: at most 1.5 times);
 - events per second handled (answered 200 and applied);
 - p50/p99 time from sending the request to the event entity's state change, and to the
   answer (the state is written before Ring gets its 200);
 - upstream API requests per webhook, from the simulator's request log: the push path makes
-  none; the camera's still refresh after motion/ding (media downloads) is counted apart.
+  none; the camera's still refresh after motion/ding (media downloads) is counted apart;
+- the history reconciliation's upstream requests per hour and camera while webhooks flow:
+  `--rounds` rounds are run back to back and their history requests counted, then scaled
+  by the rounds an hour holds (one per RECONCILE_INTERVAL).
 
-Run: `.venv/bin/python -m bench.bench_webhook [--events 2000] [--concurrency 1,10,50]`.
+Run: `.venv/bin/python -m bench.bench_webhook [--events 2000] [--concurrency 1,10]`.
 """
 
 import argparse
@@ -27,6 +32,7 @@ import time
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -47,7 +53,9 @@ from custom_components.ring_partner.const import (
     WEBHOOK_PATH,
     LinkMethod,
 )
+from custom_components.ring_partner.push.reconciliation import RECONCILE_INTERVAL
 from homeassistant import loader
+from homeassistant.components.http import HomeAssistantView
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.setup import async_setup_component
@@ -56,6 +64,20 @@ from simulator.scenario import AccountSpec, DeviceSpec, Scenario
 
 ACCOUNT_ID = "ava1.ring.account.BENCH"
 HMAC_KEY = "bench-hmac-key"
+TRIVIAL_PATH = "/api/bench/trivial"
+
+
+class _TrivialView(HomeAssistantView):
+    """The baseline: a Home Assistant view that reads the body and answers 200."""
+
+    url = TRIVIAL_PATH
+    name = "api:bench:trivial"
+    requires_auth = False
+
+    async def post(self, request: web.Request) -> web.Response:
+        """Read the body and answer."""
+        await request.read()
+        return web.Response(text="ok")
 
 
 @dataclass
@@ -71,6 +93,16 @@ class _Result:
     media_requests: int
 
 
+@dataclass
+class _Costs:
+    """Per-request cost against the trivial view, and the reconciliation's upstream cost."""
+
+    webhook_s: float
+    trivial_s: float
+    history_per_round_per_camera: float
+    cameras: int
+
+
 def _percentile(values: list[float], fraction: float) -> float:
     """Return a percentile in milliseconds."""
     ordered = sorted(values)
@@ -79,8 +111,12 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 def _body(device_id: str, index: int, *, ding: bool) -> tuple[str, bytes]:
-    """Return a unique event id and a v1.1 body for a ding or a person motion."""
-    timestamp = 1_770_000_000_000 + index
+    """Return a unique event id and a v1.1 body for a ding or a person motion.
+
+    Event times are now (plus the index, for distinct events): older ones would be past the
+    lateness limit and recorded without firing.
+    """
+    timestamp = int(time.time() * 1000) + index
     kind = "button_press" if ding else "human"
     event_id = f"{device_id}_{kind}_{timestamp}"
     data: dict[str, Any] = {
@@ -199,7 +235,69 @@ async def _run_once(
     return seconds, to_state, to_answer
 
 
-async def _bench(args: argparse.Namespace) -> list[_Result]:
+async def _per_request(
+    http: aiohttp.ClientSession, url: str, bodies: list[bytes]
+) -> float:
+    """Return the median seconds of one signed POST, one at a time."""
+    times: list[float] = []
+    for body in bodies:
+        headers = {
+            "Content-Type": "application/json",
+            "X-Signature": compute_signature(body, HMAC_KEY),
+        }
+        started = time.perf_counter()
+        async with http.post(url, data=body, headers=headers) as response:
+            assert response.status == 200, response.status
+            await response.read()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+async def _costs(
+    hass: HomeAssistant,
+    http: aiohttp.ClientSession,
+    control: aiohttp.ClientSession,
+    *,
+    base_url: str,
+    webhook_url: str,
+    trivial_url: str,
+    devices: list[str],
+    events: int,
+    offset: int,
+    rounds: int,
+) -> _Costs:
+    """Measure the webhook against the trivial view, interleaved, and the history cost."""
+    webhook_s: list[float] = []
+    trivial_s: list[float] = []
+    chunk = 50
+    for start in range(offset, offset + events, chunk):
+        bodies = [
+            _body(devices[i % len(devices)], i, ding=i % 2 == 0)[1]
+            for i in range(start, start + chunk)
+        ]
+        # The same bodies to both: the trivial view first (so the webhook ones are new).
+        trivial_s.append(await _per_request(http, trivial_url, bodies))
+        webhook_s.append(await _per_request(http, webhook_url, bodies))
+        await hass.async_block_till_done()
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    reconciler = entry.runtime_data.push.reconciler
+    assert reconciler is not None
+    async with control.delete(f"{base_url}/_sim/requests"):
+        pass
+    for _ in range(rounds):
+        await reconciler.async_reconcile()
+    async with control.get(f"{base_url}/_sim/requests") as resp:
+        log = await resp.json()
+    history = sum("/v1/history/" in r["path"] for r in log)
+    return _Costs(
+        webhook_s=statistics.median(webhook_s),
+        trivial_s=statistics.median(trivial_s),
+        history_per_round_per_camera=history / rounds / len(devices),
+        cameras=len(devices),
+    )
+
+
+async def _bench(args: argparse.Namespace) -> tuple[list[_Result], _Costs]:
     """Run the benchmark for each concurrency."""
     devices = [f"ava1.ring.device.BENCH{i:03d}" for i in range(args.devices)]
     scenario = Scenario(
@@ -225,6 +323,7 @@ async def _bench(args: argparse.Namespace) -> list[_Result]:
             async with control.post(f"{sim.base_url}/_sim/playground/token") as resp:
                 token = (await resp.json())["access_token"]
             await _setup_hass(hass, sim.base_url, token)
+            hass.http.register_view(_TrivialView())
             server = TestServer(hass.http.app, host="127.0.0.1")
             await server.start_server()
             url = str(server.make_url(WEBHOOK_PATH))
@@ -262,6 +361,8 @@ async def _bench(args: argparse.Namespace) -> list[_Result]:
                     media = sum(
                         "/media/" in r["path"] or "/download" in r["path"] for r in log
                     )
+                    # Reconciliation rounds that fell into the run are reported apart.
+                    history = sum("/v1/history/" in r["path"] for r in log)
                     results.append(
                         _Result(
                             concurrency=concurrency,
@@ -269,17 +370,43 @@ async def _bench(args: argparse.Namespace) -> list[_Result]:
                             seconds=seconds,
                             to_state=to_state,
                             to_answer=to_answer,
-                            api_requests=len(log) - media,
+                            api_requests=len(log) - media - history,
                             media_requests=media,
                         )
                     )
+                costs = await _costs(
+                    hass,
+                    http,
+                    control,
+                    base_url=sim.base_url,
+                    webhook_url=url,
+                    trivial_url=str(server.make_url(TRIVIAL_PATH)),
+                    devices=devices,
+                    events=args.events,
+                    offset=offset,
+                    rounds=args.rounds,
+                )
             await server.close()
             await hass.async_stop(force=True)
-    return results
+    return results, costs
 
 
-def _report(results: list[_Result]) -> None:
-    """Print a Markdown table."""
+def _report(results: list[_Result], costs: _Costs) -> None:
+    """Print Markdown tables."""
+    print("| Request (median, one at a time) | Time | Ratio |")
+    print("| --- | --- | --- |")
+    print(f"| trivial HA view | {costs.trivial_s * 1000:.2f} ms | 1.00 |")
+    print(
+        f"| signed webhook → state | {costs.webhook_s * 1000:.2f} ms "
+        f"| {costs.webhook_s / costs.trivial_s:.2f} |"
+    )
+    per_hour = 3600 / RECONCILE_INTERVAL.total_seconds()
+    print(
+        f"\nReconciliation with healthy webhooks: "
+        f"{costs.history_per_round_per_camera:.2f} history requests per round and camera, "
+        f"{costs.history_per_round_per_camera * per_hour:.0f} per hour and camera "
+        f"({costs.cameras} cameras).\n"
+    )
     print(
         "| Concurrency | Events/s | p50 → state | p99 → state | p50 → 200 | p99 → 200 "
         "| API req/webhook | media req/webhook |"
@@ -305,11 +432,12 @@ def main() -> None:
     parser.add_argument(
         "--concurrency",
         type=lambda value: [int(part) for part in value.split(",")],
-        default=[1, 10, 50],
+        default=[1, 10],
     )
+    parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    _report(asyncio.run(_bench(args)))
+    _report(*asyncio.run(_bench(args)))
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from simulator.scenario import FRONT_DOOR_ID
 
 from . import snapshot_ring_platform
 from .conftest import SimControl, state_of, webhook_client
-from .webhook_helpers import TestClient, post_webhook, webhook_body
+from .webhook_helpers import TestClient, event_ms, post_webhook, webhook_body
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -48,7 +48,10 @@ async def _event(
 ) -> None:
     """Post a signed device event of the front door."""
     body = webhook_body(
-        event_type, device_id=FRONT_DOOR_ID, timestamp_ms=timestamp_ms, **kwargs
+        event_type,
+        device_id=FRONT_DOOR_ID,
+        timestamp_ms=event_ms(timestamp_ms),
+        **kwargs,
     )
     assert (await post_webhook(client, body)).status == 200
 

@@ -25,7 +25,7 @@ from simulator.scenario import BACKYARD_ID, CHIME_ID, FRONT_DOOR_ID
 
 from . import snapshot_ring_platform
 from .conftest import SimControl, state_of
-from .webhook_helpers import TestClient, post_webhook, sim_event, webhook_body
+from .webhook_helpers import TestClient, event_ms, post_webhook, sim_event, webhook_body
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -85,7 +85,9 @@ async def test_button_press_reveals_a_doorbell(
     assert state_of(hass, "binary_sensor.backyard_ringing").state == STATE_ON
 
     # A second press goes through the ordinary path.
-    again = webhook_body("button_press", device_id=BACKYARD_ID, timestamp_ms=9)
+    again = webhook_body(
+        "button_press", device_id=BACKYARD_ID, timestamp_ms=event_ms(9)
+    )
     assert (await post_webhook(client, again)).status == 200
     assert state_of(hass, "event.backyard_doorbell").state != state.state
 

@@ -9,11 +9,21 @@ from aiohttp import ClientResponse
 from custom_components.ring_partner.client import compute_signature
 from custom_components.ring_partner.const import WEBHOOK_PATH
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 from simulator.scenario import DEFAULT_ACCOUNT_ID
 
 from .conftest import HMAC_KEY, SimControl
 
 type TestClient = Any
+
+
+def event_ms(offset_ms: int = 0) -> int:
+    """Return an event time `offset_ms` after now (test clock), in epoch milliseconds.
+
+    Events older than the lateness limit are recorded but not fired, so bodies carry times
+    near now; tests add small offsets to make distinct events.
+    """
+    return int(dt_util.utcnow().timestamp() * 1000) + offset_ms
 
 
 def webhook_body(
@@ -23,11 +33,16 @@ def webhook_body(
     account_id: str | None = DEFAULT_ACCOUNT_ID,
     request_id: str | None = None,
     event_id: str | None = None,
-    timestamp_ms: int = 1_770_989_995_231,
+    timestamp_ms: int | None = None,
     subtype: str | None = None,
     placement: str = "data.subType",
 ) -> bytes:
-    """Return a v1.1 webhook body as Ring would send it (docs/webhooks.md#envelope)."""
+    """Return a v1.1 webhook body as Ring would send it (docs/webhooks.md#envelope).
+
+    The event time defaults to now (`event_ms`).
+    """
+    if timestamp_ms is None:
+        timestamp_ms = event_ms()
     meta: dict[str, Any] = {
         "version": "1.1",
         "time": "2026-02-13T13:39:57.200155525Z",

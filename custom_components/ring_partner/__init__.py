@@ -37,7 +37,13 @@ from .endpoints import DATA_ENDPOINTS, async_get_endpoints, endpoints_from_yaml
 from .linking.views import async_setup_linking
 from .media_source import async_register_media_views
 from .partner_urls import DATA_PARTNER_URLS, async_setup_partner_urls
-from .push import RingPartnerPush, WebhookHealth, async_setup_receiver, async_start_push
+from .push import (
+    PushStore,
+    RingPartnerPush,
+    WebhookHealth,
+    async_setup_receiver,
+    async_start_push,
+)
 from .repairs import async_complete_if_awaiting
 from .stream import DATA_RTSP_BRIDGE, BridgeEndpoint
 
@@ -111,19 +117,30 @@ async def async_setup_entry(hass: HomeAssistant, entry: RingPartnerConfigEntry) 
     """Set up a Ring account from a config entry."""
     auth = await _async_build_auth(hass, entry)
     client = RingPartnerClient(auth)
-    health = WebhookHealth(
-        linked_at=dt_util.parse_datetime(entry.data.get(CONF_LINKED_AT, ""))
+    # What earlier runs processed and how webhooks fared: read before the coordinator, whose
+    # polling pace depends on the last webhook (docs/webhooks.md#exactly-once).
+    store = PushStore(
+        hass,
+        entry.entry_id,
+        WebhookHealth(
+            linked_at=dt_util.parse_datetime(entry.data.get(CONF_LINKED_AT, ""))
+        ),
     )
-    coordinator = RingPartnerDataUpdateCoordinator(hass, entry, client, health)
+    await store.async_load()
+    coordinator = RingPartnerDataUpdateCoordinator(hass, entry, client, store.health)
     await coordinator.async_config_entry_first_refresh()
     await async_complete_if_awaiting(hass, entry.data[CONF_ACCOUNT_ID], client)
     entry.runtime_data = RingPartnerRuntimeData(
         client=client,
         coordinator=coordinator,
-        push=RingPartnerPush(hass, entry, coordinator, health),
+        push=RingPartnerPush(hass, entry, coordinator, store),
     )
-    entry.async_on_unload(async_start_push(hass, entry))
+    # Runs last on unload: the next setup starts from everything this one processed.
+    entry.async_on_unload(store.async_flush)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Only now are webhooks routed here (until now they were answered "retry"), and the
+    # history catch-up starts.
+    entry.async_on_unload(async_start_push(hass, entry))
     hass.data[DATA_PARTNER_URLS].async_check()
     return True
 
@@ -138,7 +155,8 @@ async def async_unload_entry(
 async def async_remove_entry(
     hass: HomeAssistant, entry: RingPartnerConfigEntry
 ) -> None:
-    """Delete the app's cloudhooks once no entry of that Ring app remains."""
+    """Delete the entry's stored push state, and its app's cloudhooks once no entry uses them."""
+    await PushStore(hass, entry.entry_id, WebhookHealth()).async_remove()
     if (client_id := entry.data.get(CONF_PARTNER_APP)) is None:
         return
     if any(

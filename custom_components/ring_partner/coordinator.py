@@ -158,6 +158,22 @@ class RingPartnerDataUpdateCoordinator(DataUpdateCoordinator[dict[str, Device]])
             )
 
     @callback
+    def async_set_device(self, device: Device) -> None:
+        """Add or replace one device read after device_added; its entities appear at once."""
+        self.async_set_updated_data(
+            {**(self.data or {}), device.id: self._with_known_kind(device)}
+        )
+
+    @callback
+    def async_remove_device(self, device_id: str) -> None:
+        """Forget a device after device_removed: its registry entry and entities go at once."""
+        if self.data is None or device_id not in self.data:
+            return
+        data = {key: device for key, device in self.data.items() if key != device_id}
+        self._async_remove_stale_devices(data)
+        self.async_set_updated_data(data)
+
+    @callback
     def async_set_device_online(self, device_id: str, *, online: bool) -> None:
         """Apply a device_online/device_offline webhook without polling."""
         if self.data is None or (device := self.data.get(device_id)) is None:

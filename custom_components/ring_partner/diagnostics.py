@@ -10,6 +10,8 @@ from homeassistant.helpers import device_registry as dr
 from .client import Device
 from .const import CONF_HMAC_KEY, DOMAIN
 from .coordinator import RingPartnerConfigEntry
+from .push.hub import LATENESS_LIMIT
+from .push.reconciliation import RECONCILE_INTERVAL
 
 # Secrets and personal data never leave in a diagnostics download.
 TO_REDACT = {
@@ -60,10 +62,28 @@ async def async_get_config_entry_diagnostics(
             "devices": [
                 _device_data(device) for device in (coordinator.data or {}).values()
             ],
-            "webhooks": entry.runtime_data.push.health.as_dict(),
+            "webhooks": _delivery_health(entry),
         },
         TO_REDACT,
     )
+
+
+def _delivery_health(entry: RingPartnerConfigEntry) -> dict[str, Any]:
+    """Return how events reached this account, persisted across reloads.
+
+    Webhook counts, events recovered from history, duplicates dropped, late events recorded
+    but not fired, signature failures, the last webhook, and the reconciliation's pace.
+    """
+    push = entry.runtime_data.push
+    reconciler = push.reconciler
+    backoff = reconciler.backoff if reconciler is not None else None
+    return {
+        **push.health.as_dict(),
+        "lateness_limit": str(LATENESS_LIMIT),
+        "reconcile_interval": str(RECONCILE_INTERVAL),
+        "reconcile_backoff": str(backoff) if backoff else None,
+        "ledger": push.ledger.sizes(),
+    }
 
 
 async def async_get_device_diagnostics(

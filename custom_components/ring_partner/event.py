@@ -41,10 +41,15 @@ def _motion_event_type(event: WebhookEvent) -> str:
 
 
 def _event_attributes(event: WebhookEvent) -> dict[str, Any]:
-    """Return Ring's event id and time (the state is the time Home Assistant got it)."""
+    """Return Ring's event id and time (the state is the time Home Assistant got it).
+
+    `from_history` is True for an event whose webhook never came, fired late from history
+    (docs/webhooks.md#reconciliation).
+    """
     return {
         "event_id": event.event_id,
         "event_time": event.timestamp.isoformat() if event.timestamp else None,
+        "from_history": event.from_history,
     }
 
 

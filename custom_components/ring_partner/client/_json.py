@@ -2,10 +2,18 @@
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+import math
+from typing import Final
 
 from .exceptions import RingPartnerParseError
 
 type JsonObject = Mapping[str, object]
+
+# Digit strings longer than this are not Ring's numbers; Python refuses to convert strings of
+# more than 4300 digits anyway (ValueError), so they are rejected before `int()` is tried.
+MAX_DIGITS: Final = 20
+# The longest ISO 8601 form with nanoseconds and an offset is well under this.
+MAX_ISO_LENGTH: Final = 64
 
 
 def as_object(value: object) -> dict[str, object]:
@@ -32,18 +40,26 @@ def opt_int(value: object) -> int | None:
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
+        # is_integer() is False for NaN and the infinities (`1e400` decodes to inf).
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) <= MAX_DIGITS and text.lstrip("-").isdigit():
+            return int(text)
     return None
 
 
 def opt_float(value: object) -> float | None:
-    """Return value as float if it is a JSON number, else None."""
+    """Return value as float if it is a finite JSON number, else None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            # An integer too large for a float (hundreds of digits).
+            return None
+        return number if math.isfinite(number) else None
     return None
 
 
@@ -66,7 +82,10 @@ def str_tuple(value: object) -> tuple[str, ...]:
 
 
 def ms_to_datetime(value: object) -> datetime | None:
-    """Convert epoch milliseconds (number or digit string) to an aware UTC datetime."""
+    """Convert epoch milliseconds (number or digit string) to an aware UTC datetime.
+
+    Out-of-range, non-finite and non-numeric values give None: datetimes end at year 9999.
+    """
     millis = opt_int(value)
     if millis is None:
         number = opt_float(value)
@@ -87,16 +106,20 @@ def datetime_to_ms(value: datetime) -> int:
 
 
 def iso_to_datetime(value: object) -> datetime | None:
-    """Parse an ISO 8601 timestamp (nanoseconds allowed) into an aware UTC datetime."""
-    if not isinstance(value, str) or not value:
+    """Parse an ISO 8601 timestamp (nanoseconds allowed) into an aware UTC datetime.
+
+    Impossible values give None, among them times that leave the datetime range once
+    converted to UTC (`0001-01-01T00:00:00+01:00`).
+    """
+    if not isinstance(value, str) or not value or len(value) > MAX_ISO_LENGTH:
         return None
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except OverflowError, ValueError:
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def require_str(obj: JsonObject, key: str, what: str) -> str:

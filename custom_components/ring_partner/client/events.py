@@ -6,7 +6,7 @@ See docs/ring-api.md#history-entry and docs/webhooks.md.
 from dataclasses import dataclass
 from datetime import datetime
 import math
-from typing import Self
+from typing import Final, Self
 
 from ._json import (
     JsonObject,
@@ -96,6 +96,20 @@ _HISTORY_TO_WEBHOOK = {
     HistoryEventType.DING: WebhookEventType.BUTTON_PRESS,
 }
 
+# Ring's ids are UUIDs and `<device_id>_<type>_<ms>` strings, its type names short snake_case
+# words; anything much longer is not Ring's and would bloat the persisted ledger
+# (docs/webhooks.md#untrusted-input).
+MAX_ID_LENGTH: Final = 256
+
+
+def _check_lengths(**fields: object) -> None:
+    """Raise RingPartnerWebhookError when an identifier is longer than Ring's ever are."""
+    for name, value in fields.items():
+        if isinstance(value, str) and len(value) > MAX_ID_LENGTH:
+            msg = f"webhook '{name}' is too long"
+            raise RingPartnerWebhookError(msg)
+
+
 _DEVICE_EVENT_TYPES = frozenset(
     {
         WebhookEventType.MOTION_DETECTED,
@@ -170,6 +184,13 @@ class WebhookEvent:
             msg = "webhook body lacks 'meta.request_id'"
             raise RingPartnerWebhookError(msg)
         attributes = as_object(data_obj.get("attributes"))
+        _check_lengths(
+            request_id=request_id,
+            account_id=meta_obj.get("account_id"),
+            id=event_id,
+            type=type_name,
+            source=attributes.get("source"),
+        )
         event_type = WebhookEventType(type_name)
         source = opt_str(attributes.get("source"))
         source_type = opt_str(attributes.get("source_type"))

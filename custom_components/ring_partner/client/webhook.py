@@ -33,14 +33,23 @@ def verify_signature(body: bytes, signature: str | None, hmac_key: str) -> bool:
     return hmac.compare_digest(expected.encode("ascii"), received.encode("ascii"))
 
 
+def _reject_constant(name: str) -> object:
+    """Refuse `NaN`, `Infinity` and `-Infinity`: Python accepts them, JSON does not."""
+    msg = f"{name} is not JSON"
+    raise ValueError(msg)
+
+
 def parse_webhook(body: bytes) -> WebhookEvent:
     """Decode a (verified) webhook body into a WebhookEvent.
 
-    Unknown event types are kept with `event_type` UNKNOWN and their raw `type_name`.
+    Unknown event types are kept with `event_type` UNKNOWN and their raw `type_name`. Every
+    failure is a RingPartnerWebhookError (docs/webhooks.md#untrusted-input): numbers too large
+    for a float (`1e400`) decode to infinity and are treated as absent by the field readers;
+    nesting deeper than the decoder's recursion limit is malformed.
     """
     try:
-        payload: object = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as err:
+        payload: object = json.loads(body, parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as err:
         msg = "Webhook body is not valid JSON"
         raise RingPartnerWebhookError(msg) from err
     return WebhookEvent.from_json(payload)

@@ -1,17 +1,16 @@
 """Apply one Ring account's events to Home Assistant; the only way they reach entities.
 
-Webhooks (from `receiver`) and events recovered from history (from `history`) both enter
-through `RingPartnerPush`: the ledger drops what was seen before, lifecycle events update the
-coordinator, and device events go to the callbacks entities registered with `async_subscribe`.
+Webhooks (from `receiver`) and events recovered from history (from `reconciliation`) both enter
+through `RingPartnerPush`: the persisted ledger drops what was seen before, events past the
+lateness limit are recorded but not fired, lifecycle events update the coordinator at once,
+and device events go to the callbacks entities registered with `async_subscribe`.
 """
 
-from collections import Counter, OrderedDict, deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import logging
 import time
-from typing import Any, Final
+from typing import TYPE_CHECKING, Final
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
@@ -24,34 +23,30 @@ from ..client import (
     SENSOR_EVENT_TYPES,
     DeviceKind,
     MotionSubtype,
+    RingPartnerError,
+    RingPartnerNotFoundError,
     WebhookEvent,
     WebhookEventType,
 )
-from ..const import (
-    CONF_HMAC_KEY,
-    CONF_LINK_METHOD,
-    DOMAIN,
-    LOGGER,
-    WEBHOOK_SILENCE,
-    LinkMethod,
-)
+from ..const import CONF_HMAC_KEY, CONF_LINK_METHOD, DOMAIN, LOGGER, LinkMethod
 from ..coordinator import RingPartnerConfigEntry, RingPartnerDataUpdateCoordinator
 from ..repairs import async_create_no_webhook_issue, async_delete_no_webhook_issue
+from .health import WebhookHealth
+from .ledger import EventLedger, PushStore
 
-# Distinct type names kept in `counts`; Early Access types may add a few, not hundreds.
-MAX_COUNTED_TYPES: Final = 32
+if TYPE_CHECKING:
+    from .reconciliation import RingPartnerHistoryReconciler
+
+__all__ = ["EventLedger", "RingPartnerPush", "WebhookHealth"]
+
 # A public URL attracts scanners: repeated conditions are logged once a minute at most.
 LOG_INTERVAL: Final = 60.0
 MAX_LOG_KEYS: Final = 256
-# Ring retries for about 73 minutes and may replay its dead-letter queue
-# (docs/webhooks.md#delivery); a day of ids covers both. The size cap bounds
-# memory (two ids per event, ~10 000 events a day).
-DEDUPE_TTL: Final = timedelta(hours=24).total_seconds()
-DEDUPE_MAX_IDS: Final = 20_000
-# History ids differ from webhook ids (docs/ring-api.md#event-history), so the same event is
-# recognised by device, kind and time; Ring stamps both from the same event start.
-MATCH_WINDOW: Final = timedelta(seconds=5)
-RECENT_PER_DEVICE: Final = 32
+# An event older than this when it reaches us (a late retry, a catch-up after a restart, a
+# dead-letter replay) is recorded but not fired: a ring from an hour ago must not open a door
+# now. Fifteen minutes covers Ring's retries up to the sixth attempt (about 13 minutes after
+# the event, docs/webhooks.md#retry-schedule) and a slow restart, not the one-hour attempt.
+LATENESS_LIMIT: Final = timedelta(minutes=15)
 # Ring sends lifecycle webhooks while an account is linked (docs/webhooks.md#event-types); a
 # day without any webhook after linking means a wrong Webhook URL or an unreachable instance.
 NO_WEBHOOK_GRACE: Final = timedelta(hours=24)
@@ -94,76 +89,6 @@ class RateLimitedLog:
 _log = RateLimitedLog()
 
 
-@dataclass(kw_only=True)
-class WebhookHealth:
-    """Remember when webhooks last arrived, what they were and what went wrong."""
-
-    linked_at: datetime | None = None
-    last_received: datetime | None = None
-    counts: Counter[str] = field(default_factory=Counter)
-    duplicates: int = 0
-    signature_failures: int = 0
-    unknown_devices: int = 0
-    unknown_types: int = 0
-    history_events: int = 0
-    history_polls: int = 0
-    last_history_poll: datetime | None = None
-    integration_added_at: datetime | None = None
-    integration_removed_at: datetime | None = None
-    last_subscription_event: str | None = None
-    # Raw names Ring sent that this version does not know: webhook types and motion
-    # subtypes (Early Access names may change: docs/ambiguities.md#early-access-webhook-names).
-    unknown_type_names: Counter[str] = field(default_factory=Counter)
-    unknown_motion_subtypes: Counter[str] = field(default_factory=Counter)
-    sensor_events: int = 0
-
-    @property
-    def revoked(self) -> bool:
-        """Return True once Ring reported the app integration removed (tokens revoked)."""
-        return self.integration_removed_at is not None
-
-    def record(self, event_type: str, when: datetime | None = None) -> None:
-        """Count one accepted webhook."""
-        self.last_received = when or dt_util.utcnow()
-        if event_type not in self.counts and len(self.counts) >= MAX_COUNTED_TYPES:
-            event_type = "other"
-        self.counts[event_type] += 1
-
-    def record_unknown(self, counter: Counter[str], name: str) -> None:
-        """Count a raw name, folding new ones into "other" past the cap."""
-        if name not in counter and len(counter) >= MAX_COUNTED_TYPES:
-            name = "other"
-        counter[name] += 1
-
-    def is_receiving(self, now: datetime | None = None) -> bool:
-        """Return True when a webhook arrived within the silence window."""
-        if self.last_received is None:
-            return False
-        return (now or dt_util.utcnow()) - self.last_received < WEBHOOK_SILENCE
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the counters for diagnostics (no identifiers, no payloads)."""
-        return {
-            "linked_at": self.linked_at,
-            "last_received": self.last_received,
-            "receiving": self.is_receiving(),
-            "counts": dict(self.counts),
-            "duplicates": self.duplicates,
-            "signature_failures": self.signature_failures,
-            "unknown_devices": self.unknown_devices,
-            "unknown_types": self.unknown_types,
-            "unknown_type_names": dict(self.unknown_type_names),
-            "unknown_motion_subtypes": dict(self.unknown_motion_subtypes),
-            "sensor_events": self.sensor_events,
-            "history_polls": self.history_polls,
-            "history_events": self.history_events,
-            "last_history_poll": self.last_history_poll,
-            "integration_added_at": self.integration_added_at,
-            "integration_removed_at": self.integration_removed_at,
-            "last_subscription_event": self.last_subscription_event,
-        }
-
-
 class WebhookSeenStore:
     """Persist, per Ring account, when the first verified webhook arrived.
 
@@ -199,62 +124,6 @@ class WebhookSeenStore:
 DATA_SEEN: HassKey[WebhookSeenStore] = HassKey(f"{DOMAIN}_webhook_seen")
 
 
-class EventLedger:
-    """The one deduplication point: deliveries by id, device events by identity.
-
-    Ring may deliver a webhook twice (docs/webhooks.md#delivery), and the same event
-    can come back from history; only the first sighting passes.
-    """
-
-    def __init__(
-        self,
-        ttl: float = DEDUPE_TTL,
-        max_size: int = DEDUPE_MAX_IDS,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        """Initialize an empty ledger."""
-        self._ttl = ttl
-        self._max_size = max_size
-        self._clock = clock
-        self._ids: OrderedDict[str, float] = OrderedDict()
-        self._recent: dict[str, deque[tuple[str, datetime, bool]]] = {}
-
-    def is_new_delivery(self, event: WebhookEvent) -> bool:
-        """Return False if the delivery (request id or event id) was seen; remember it."""
-        ids = [f"r:{event.request_id}"]
-        if event.event_id:
-            ids.append(f"e:{event.event_id}")
-        now = self._clock()
-        while self._ids and next(iter(self._ids.values())) < now - self._ttl:
-            self._ids.popitem(last=False)
-        seen = any(item in self._ids for item in ids)
-        for item in ids:
-            self._ids[item] = now
-            self._ids.move_to_end(item)
-        while len(self._ids) > self._max_size:
-            self._ids.popitem(last=False)
-        return not seen
-
-    def is_new_event(
-        self, device_id: str, kind: str, when: datetime, *, from_history: bool
-    ) -> bool:
-        """Return False if the other source (or history itself) already had this event.
-
-        Webhooks are unique by id, so a webhook only matches events recovered from history;
-        a history entry matches anything seen around its time.
-        """
-        recent = self._recent.setdefault(device_id, deque(maxlen=RECENT_PER_DEVICE))
-        if any(
-            seen_kind == kind
-            and abs(seen_when - when) <= MATCH_WINDOW
-            and (from_history or seen_history)
-            for seen_kind, seen_when, seen_history in recent
-        ):
-            return False
-        recent.append((kind, when, from_history))
-        return True
-
-
 class RingPartnerPush:
     """Route one account's webhooks and recovered events to entities and the coordinator."""
 
@@ -263,16 +132,18 @@ class RingPartnerPush:
         hass: HomeAssistant,
         entry: RingPartnerConfigEntry,
         coordinator: RingPartnerDataUpdateCoordinator,
-        health: WebhookHealth,
+        store: PushStore,
     ) -> None:
         """Initialize the hub of a loaded entry."""
         self.hass = hass
         self.entry = entry
         self.coordinator = coordinator
-        self.health = health
+        self.store = store
+        self.health = store.health
+        self.ledger = store.ledger
         self.account_id = entry.unique_id
         self.hmac_key: str | None = entry.data.get(CONF_HMAC_KEY)
-        self.ledger = EventLedger()
+        self.reconciler: RingPartnerHistoryReconciler | None = None
         self._subscribers: dict[str, list[EventCallback]] = {}
         self._revealing: dict[str, WebhookEvent] = {}
         self._issue = False
@@ -352,6 +223,7 @@ class RingPartnerPush:
             self.health.duplicates += 1
             return
         self.health.record(event.type_name)
+        self.store.async_schedule_save()
         if self._issue:
             self._issue = False
             async_delete_no_webhook_issue(self.hass, self.entry.entry_id)
@@ -362,10 +234,10 @@ class RingPartnerPush:
                 self.async_fire(event)
             case WebhookEventType.DEVICE_ONLINE | WebhookEventType.DEVICE_OFFLINE:
                 self._async_online(event)
-            case WebhookEventType.DEVICE_ADDED | WebhookEventType.DEVICE_REMOVED:
-                if event.device_id is not None:
-                    self._dispatch(event.device_id, event)
-                self._async_refresh(event.type_name)
+            case WebhookEventType.DEVICE_ADDED:
+                self._async_device_added(event)
+            case WebhookEventType.DEVICE_REMOVED:
+                self._async_device_removed(event)
             case WebhookEventType.APP_INTEGRATION_ADDED:
                 self.health.integration_added_at = dt_util.utcnow()
             case WebhookEventType.APP_INTEGRATION_REMOVED:
@@ -407,11 +279,27 @@ class RingPartnerPush:
         if event.event_type not in _DEVICE_EVENTS:
             return False
         kind = "ding" if event.event_type is WebhookEventType.BUTTON_PRESS else "motion"
-        when = event.timestamp or dt_util.utcnow()
+        now = dt_util.utcnow()
+        # The event's own time; a body without one is taken as sent just now.
+        when = event.timestamp or event.sent_at or now
         if not self.ledger.is_new_event(
             device.id, kind, when, from_history=event.from_history
         ):
-            self.health.duplicates += 1
+            # Every round re-reads the recent history: only a webhook repeating an event
+            # counts as a duplicate.
+            if not event.from_history:
+                self.health.duplicates += 1
+            return False
+        if now - when > LATENESS_LIMIT:
+            self.health.late_events += 1
+            _log(
+                logging.INFO,
+                f"late:{self.entry.entry_id}",
+                "Not firing a Ring %s event from %s: it is older than %s",
+                kind,
+                when.isoformat(),
+                LATENESS_LIMIT,
+            )
             return False
         if event.from_history:
             self.health.history_events += 1
@@ -456,6 +344,41 @@ class RingPartnerPush:
             event.device_id, online=event.event_type is WebhookEventType.DEVICE_ONLINE
         )
         self._dispatch(event.device_id, event)
+
+    @callback
+    def _async_device_added(self, event: WebhookEvent) -> None:
+        """Read the new device (one request, after the answer) and add its entities."""
+        if (device_id := event.device_id) is None:
+            return
+        self.entry.async_create_background_task(
+            self.hass,
+            self._async_fetch_device(device_id, event),
+            f"{DOMAIN} read added device",
+        )
+
+    async def _async_fetch_device(self, device_id: str, event: WebhookEvent) -> None:
+        """Fetch one device with its includes (docs/webhooks.md#device-lifecycle-events)."""
+        try:
+            device = await self.coordinator.client.get_device(device_id)
+        except RingPartnerNotFoundError:
+            # Removed again before we asked; device_removed follows or came first.
+            return
+        except RingPartnerError as err:
+            LOGGER.debug(
+                "Added device unavailable (%s); refreshing", type(err).__name__
+            )
+            await self.coordinator.async_request_refresh()
+            return
+        self.coordinator.async_set_device(device)
+        self._dispatch(device_id, event)
+
+    @callback
+    def _async_device_removed(self, event: WebhookEvent) -> None:
+        """Drop the device and its entities at once; its endpoints answer 404 from now on."""
+        if (device_id := event.device_id) is None:
+            return
+        self._dispatch(device_id, event)
+        self.coordinator.async_remove_device(device_id)
 
     @callback
     def _async_refresh(self, reason: str) -> None:

@@ -8,9 +8,9 @@ entry, comes within the lateness limit; otherwise it never fires.
 """
 
 import asyncio
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+import os
 import time
 from typing import Any
 import uuid
@@ -48,9 +48,7 @@ KINDS = [
 
 @pytest.fixture
 def simulator_config() -> SimulatorConfig:
-    """Run the simulator on the (frozen) test clock, so history times follow freezer.
-
-    """
+    """Run the simulator on the (frozen) test clock, so history times follow freezer."""
     return make_sim_config(
         clock=lambda: time.time(),  # noqa: PLW0108  (looked up per call: freezer patches it)
         # Every example moves the clock past the lateness limit: hours in all. The token
@@ -166,7 +164,9 @@ async def test_every_event_fires_once_within_the_limit_and_never_after(
         request_ids: dict[int, str] = {}
         for now in times:
             freezer.move_to(start + timedelta(seconds=now))
-            for name, value in sorted(actions.get(now, []), key=lambda a: a[0] != "event"):
+            for name, value in sorted(
+                actions.get(now, []), key=lambda a: a[0] != "event"
+            ):
                 if name == "event":
                     await _create(sim_control, value)
                 elif name == "deliver":
@@ -204,7 +204,8 @@ async def test_every_event_fires_once_within_the_limit_and_never_after(
             in_time = any(delay <= LIMIT_S for delay, _ in event.deliveries) or (
                 event.has_history
                 and any(
-                    not blocked and 0 <= r - event.at <= LIMIT_S for r, blocked in rounds
+                    not blocked and 0 <= r - event.at <= LIMIT_S
+                    for r, blocked in rounds
                 )
             )
             assert count == (1 if in_time else 0), (event, rounds, fires)

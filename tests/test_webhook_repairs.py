@@ -73,6 +73,7 @@ async def test_wrong_key_right_after_linking_raises_the_repair_at_once(
 @pytest.mark.usefixtures("setup_integration_yaml")
 async def test_entry_key_differs_from_the_linking_key(
     hass: HomeAssistant,
+    *,
     hass_client_no_auth: ClientSessionGenerator,
     simulator: Simulator,
     config_entry: MockConfigEntry,

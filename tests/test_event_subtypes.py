@@ -7,7 +7,7 @@ from homeassistant.core import HomeAssistant
 from simulator.scenario import FRONT_DOOR_ID
 
 from .conftest import SimControl, state_of
-from .webhook_helpers import TestClient, post_webhook, sim_event, webhook_body
+from .webhook_helpers import TestClient, event_ms, post_webhook, sim_event, webhook_body
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -71,7 +71,7 @@ async def test_many_unknown_subtypes_are_capped(
             "motion_detected",
             device_id=FRONT_DOOR_ID,
             subtype=f"new_kind_{index}",
-            timestamp_ms=1_770_989_995_231 + index * 60_000,
+            timestamp_ms=event_ms(index * 60_000),
         )
         assert (await post_webhook(client, body)).status == 200
     counts = init_integration.runtime_data.push.health.unknown_motion_subtypes

@@ -9,6 +9,7 @@ from custom_components.ring_partner.client import (
     SENSOR_EVENT_TYPES,
     DeviceStatus,
     MotionSubtype,
+    RingPartnerWebhookError,
     WebhookEvent,
     WebhookEventType,
     parse_webhook,
@@ -81,13 +82,6 @@ def test_state_events(name: str, field: str, value: bool) -> None:
         (_body("pm25_exceeded", pm25=35.1), 35.1, None, None, None),
         (_body("co_cleared"), None, None, None, None),
         (_body("temperature_exceeded", temperature="hot"), None, None, None, None),
-        (
-            _body("temperature_exceeded", temperature=float("nan")),
-            None,
-            None,
-            None,
-            None,
-        ),
     ],
 )
 def test_threshold_events(
@@ -104,6 +98,19 @@ def test_threshold_events(
     assert event.threshold_type == threshold
     status = DeviceStatus(id="s").with_event(event)
     assert (status.temperature, status.humidity) == (temperature, humidity)
+
+
+def test_non_finite_readings() -> None:
+    """A reading too large for a float is dropped; a NaN literal is no JSON at all."""
+    text = json.dumps(_body("temperature_exceeded", temperature=0.5))
+    event = parse_webhook(
+        text.replace('"temperature": 0.5', '"temperature": 1e400').encode()
+    )
+    assert event.event_type in SENSOR_EVENT_TYPES
+    assert event.reading is None
+    assert DeviceStatus(id="s").with_event(event).temperature is None
+    with pytest.raises(RingPartnerWebhookError):
+        parse_webhook(text.replace('"temperature": 0.5', '"temperature": NaN').encode())
 
 
 def test_other_events_change_no_status() -> None:

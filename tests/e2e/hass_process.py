@@ -33,9 +33,11 @@ CLIENT_ID_URL = "http://127.0.0.1/"  # any URL works as an IndieAuth client id o
 START_LIMIT = 300.0
 STOP_LIMIT = 90.0
 
-# A log record starts with a timestamp and a level: "2026-12-02 18:00:00.123 ERROR (MainThread) [...]".
+# A log record starts with a timestamp and a level: "2026-12-02 18:00:00.123 ERROR (MainThread) [...]"
+# (2026.10), "2026-12-02 18:00:00.123+00:00 ERROR ..." (2026.11 adds the UTC offset).
 _RECORD = re.compile(
-    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? (?P<level>[A-Z]+) ", re.MULTILINE
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:\d\d)? (?P<level>[A-Z]+) ",
+    re.MULTILINE,
 )
 # This integration in a record: its loggers or files, or its domain as Home Assistant quotes it
 # ("... for ring_partner", "'ring_partner'"); not a path that merely contains the word.
@@ -50,6 +52,8 @@ def integration_problems(log_text: str) -> list[str]:
     "Detected that custom integration 'ring_partner'" report (frame helper, any level).
     """
     starts = [match.start() for match in _RECORD.finditer(log_text)]
+    # A log this check cannot read would pass it silently: a new format must fail loudly.
+    assert starts or not log_text.strip(), f"no log record recognised in {log_text[:300]!r}"
     records = [
         log_text[start:end]
         for start, end in zip(starts, [*starts[1:], len(log_text)], strict=True)
@@ -137,12 +141,8 @@ class HassProcess:
         return self.config / "home-assistant.log"
 
     def log_text(self) -> str:
-        """Return the log so far, with the process's own stderr."""
-        text = self.log_file.read_text(encoding="utf-8", errors="replace")
-        stderr = self.config / "hass.stderr"
-        if stderr.is_file():
-            text += stderr.read_text(encoding="utf-8", errors="replace")
-        return text
+        """Return Home Assistant's log so far (hass.stderr repeats it)."""
+        return self.log_file.read_text(encoding="utf-8", errors="replace")
 
     async def login(self) -> None:
         """Log in through the login flow, as the frontend does, and keep the access token."""

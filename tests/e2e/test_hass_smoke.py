@@ -8,6 +8,8 @@ show up.
 
 from pathlib import Path
 
+import pytest
+
 from homeassistant.const import __version__ as HA_VERSION
 from simulator.scenario import FRONT_DOOR_ID
 from tests.conftest import SimControl
@@ -72,14 +74,12 @@ def test_log_check_catches_problems() -> None:
         '  File "custom_components/ring_partner/coordinator.py", line 1\n'
         "2026-12-02 18:00:00.400 WARNING (MainThread) [homeassistant.helpers.frame]"
         " Detected that custom integration 'ring_partner' calls async_forward_entry_setup\n"
-        "2026-12-02 18:00:00.500 ERROR (MainThread) [custom_components.ring_partner.push]"
+        "2026-12-02 18:00:00.500+00:00 ERROR (MainThread) [custom_components.ring_partner.push]"
         " boom\n"
     )
     problems = integration_problems(log)
-    assert [p.splitlines()[0][24:40] for p in problems] == [
-        "ERROR (MainThrea",
-        "WARNING (MainThr",
-        "ERROR (MainThrea",
-    ]
+    assert [problem.split()[2] for problem in problems] == ["ERROR", "WARNING", "ERROR"]
     assert "coordinator.py" in problems[0]
     assert integration_problems(log.splitlines(keepends=True)[0]) == []
+    with pytest.raises(AssertionError, match="no log record recognised"):
+        integration_problems("18:00:00 ERROR [custom_components.ring_partner] new format\n")

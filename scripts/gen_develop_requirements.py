@@ -159,9 +159,7 @@ def render(overrides: Path | None) -> str:
         if key in EXCLUDED:
             lines.append(f"# {spec}  # {used_by}: left out, {EXCLUDED[key]}")
         elif key in pins and pins[key] != spec:
-            lines.append(
-                f"# {spec}  # {used_by}: {toolchain} pins {pins[key]}"
-            )
+            lines.append(f"# {spec}  # {used_by}: {toolchain} pins {pins[key]}")
         elif key not in pins:
             lines.append(f"{spec}  # {used_by}")
     return "\n".join(lines) + "\n"

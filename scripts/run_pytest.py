@@ -19,9 +19,9 @@ import homeassistant.components.logger as ha_logger
 if not hasattr(ha_logger, "_clear_logger_overwrites"):
     from homeassistant.components.logger.helpers import _clear_logger_overwrites
 
-    ha_logger._clear_logger_overwrites = _clear_logger_overwrites  # type: ignore[attr-defined]  # noqa: SLF001
+    ha_logger._clear_logger_overwrites = _clear_logger_overwrites  # noqa: SLF001
 
-import pytest  # noqa: E402
+import pytest
 
 if __name__ == "__main__":
     sys.exit(pytest.main(sys.argv[1:]))

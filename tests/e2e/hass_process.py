@@ -7,8 +7,8 @@ integration straight from the checkout (repository root on PYTHONPATH), a user a
 onboarding, and `--skip-pip`: a missing requirement must fail the test, not install itself.
 """
 
-from collections.abc import AsyncIterator
 import asyncio
+from collections.abc import AsyncIterator
 import contextlib
 from dataclasses import dataclass
 import json
@@ -18,16 +18,16 @@ import re
 import signal
 import socket
 import sys
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import ClientSession, ClientWebSocketResponse, WSMsgType
-
-from simulator import Simulator
 
 REPO = Path(__file__).resolve().parents[2]
 USERNAME = "e2e"
 PASSWORD = "e2e-password"  # a throwaway user of a temporary config
-CLIENT_ID_URL = "http://127.0.0.1/"  # any URL works as an IndieAuth client id on loopback
+CLIENT_ID_URL = (
+    "http://127.0.0.1/"  # any URL works as an IndieAuth client id on loopback
+)
 
 # Bounded waits for a loaded 2-core machine; these are limits, not timing assertions.
 START_LIMIT = 300.0
@@ -41,7 +41,10 @@ _RECORD = re.compile(
 )
 # This integration in a record: its loggers or files, or its domain as Home Assistant quotes it
 # ("... for ring_partner", "'ring_partner'"); not a path that merely contains the word.
-_OURS = re.compile(r"custom_components[./]ring_partner|[ '\"]ring_partner(?:['\"]|[ :,.]|$)", re.MULTILINE)
+_OURS = re.compile(
+    r"custom_components[./]ring_partner|[ '\"]ring_partner(?:['\"]|[ :,.]|$)",
+    re.MULTILINE,
+)
 
 
 def integration_problems(log_text: str) -> list[str]:
@@ -53,7 +56,9 @@ def integration_problems(log_text: str) -> list[str]:
     """
     starts = [match.start() for match in _RECORD.finditer(log_text)]
     # A log this check cannot read would pass it silently: a new format must fail loudly.
-    assert starts or not log_text.strip(), f"no log record recognised in {log_text[:300]!r}"
+    assert starts or not log_text.strip(), (
+        f"no log record recognised in {log_text[:300]!r}"
+    )
     records = [
         log_text[start:end]
         for start, end in zip(starts, [*starts[1:], len(log_text)], strict=True)
@@ -69,6 +74,22 @@ def integration_problems(log_text: str) -> list[str]:
     return problems
 
 
+class SimulatorURLs(Protocol):
+    """What Home Assistant's configuration needs of a simulator (in-process or not)."""
+
+    @property
+    def base_url(self) -> str:
+        """Return the API origin."""
+
+    @property
+    def token_url(self) -> str:
+        """Return the OAuth token endpoint."""
+
+    @property
+    def authorize_url(self) -> str:
+        """Return the authorize page."""
+
+
 def free_port() -> int:
     """Return a TCP port that is free on 127.0.0.1 now."""
     with socket.socket() as sock:
@@ -77,9 +98,10 @@ def free_port() -> int:
         return port
 
 
-def write_config(config: Path, port: int, simulator: Simulator) -> None:
+def write_config(config: Path, port: int, simulator: SimulatorURLs) -> None:
     """Write configuration.yaml (no http: block), a user and a finished onboarding."""
     url = f"http://127.0.0.1:{port}"
+    config.mkdir(parents=True, exist_ok=True)
     (config / "configuration.yaml").write_text(
         f"""homeassistant:
   name: Ring Partner end-to-end
@@ -186,7 +208,9 @@ class HassProcess:
             json=body,
             headers={"Authorization": f"Bearer {self.token}"},
         ) as resp:
-            assert resp.status < 400, f"{method} {path}: {resp.status} {await resp.text()}"
+            assert resp.status < 400, (
+                f"{method} {path}: {resp.status} {await resp.text()}"
+            )
             return await resp.json()
 
     async def ws(self, message: dict[str, Any]) -> Any:
@@ -302,10 +326,11 @@ def _env(port: int | None) -> dict[str, str]:
 
 
 @contextlib.asynccontextmanager
-async def run_hass(config: Path, simulator: Simulator) -> AsyncIterator[HassProcess]:
+async def run_hass(
+    config: Path, simulator: SimulatorURLs
+) -> AsyncIterator[HassProcess]:
     """Start Home Assistant on a free port, logged in; stop it at the end."""
     port = free_port()
-    config.mkdir(parents=True, exist_ok=True)
     write_config(config, port, simulator)
     await _add_user(config)
     async with ClientSession() as session:

@@ -43,11 +43,11 @@ async def link_playground(hass: HassProcess, sim_control: SimControl) -> dict[st
     token = (await sim_control.call("POST", "playground/token"))["access_token"]
     result = await start_flow(hass, "playground")
     assert result["step_id"] == "playground", result
-    result = await hass.rest(
+    entry: dict[str, Any] = await hass.rest(
         "POST", f"{FLOWS}/{result['flow_id']}", {"access_token": token}
     )
-    assert result["type"] == "create_entry", result
-    return result
+    assert entry["type"] == "create_entry", entry
+    return entry
 
 
 async def start_appstore_link(hass: HassProcess) -> tuple[str, str]:

@@ -32,7 +32,9 @@ async def test_real_hass_links_both_ways(
         appstore = await link_appstore(hass, sim_control)
         assert appstore["title"] == "Demo User"
 
-        entries = await hass.rest("GET", "/api/config/config_entries/entry?domain=ring_partner")
+        entries = await hass.rest(
+            "GET", "/api/config/config_entries/entry?domain=ring_partner"
+        )
         assert sorted(entry["state"] for entry in entries) == ["loaded", "loaded"]
         registry = await hass.ws({"type": "config/entity_registry/list"})
         ours = {e["entity_id"] for e in registry if e["platform"] == "ring_partner"}
@@ -82,4 +84,6 @@ def test_log_check_catches_problems() -> None:
     assert "coordinator.py" in problems[0]
     assert integration_problems(log.splitlines(keepends=True)[0]) == []
     with pytest.raises(AssertionError, match="no log record recognised"):
-        integration_problems("18:00:00 ERROR [custom_components.ring_partner] new format\n")
+        integration_problems(
+            "18:00:00 ERROR [custom_components.ring_partner] new format\n"
+        )

@@ -31,11 +31,16 @@ def pin(path: Path, name: str) -> str | None:
 
 
 def test_hacs_minimum_is_the_oldest_tested() -> None:
-    """hacs.json lets HACS install only on a Home Assistant the suite ran on, or newer."""
+    """hacs.json's minimum is the oldest tested release (its first patch, x.y.0).
+
+    HACS must not offer the integration to a Home Assistant older than the oldest release the
+    suite runs on; patch releases of that one are accepted as the release itself.
+    """
     versions = [Version(row[1]) for row in ha_versions()]
     assert versions == sorted(versions)
     hacs = json.loads((ROOT / "hacs.json").read_text(encoding="utf-8"))
-    assert hacs["homeassistant"] == str(versions[0])
+    oldest = versions[0]
+    assert hacs["homeassistant"] == f"{oldest.major}.{oldest.minor}.0"
 
 
 def test_this_run_is_a_tested_version() -> None:

@@ -1,6 +1,6 @@
 """A local stand-in for Ring's OAuth server, Partner API, media hosts, WHEP, RTSP and webhooks.
 
-Written from `ring-partner-api.md` only: it imports nothing from `custom_components` or
+Written from `docs/` only: it imports nothing from `custom_components` or
 `homeassistant`. Run it with `python -m simulator` or in-process::
 
     async with run_simulator(SimulatorConfig(port=0, media_port=0)) as sim:

@@ -4,6 +4,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import shutil
 import signal
 from typing import Any, Final
 
@@ -199,6 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="RTSP bridge: answer 401 without WWW-Authenticate: Basic",
     )
     add("--seed", type=int, help="seed for ids and tokens (deterministic runs)")
+    add(
+        "--rtsp-ca-out",
+        metavar="PATH",
+        help="copy the RTSP bridge's certificate (made at each start) to PATH, for clients",
+    )
     add("--log-level", default="INFO", help="logging level")
     return parser
 
@@ -226,10 +232,13 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
     )
 
 
-async def serve(config: SimulatorConfig) -> None:
+async def serve(config: SimulatorConfig, rtsp_ca_out: str | None = None) -> None:
     """Run until SIGINT or SIGTERM."""
     simulator = Simulator(config)
     await simulator.start()
+    if rtsp_ca_out is not None:
+        shutil.copyfile(simulator.rtsp_ca_file, rtsp_ca_out)
+        _LOGGER.info("RTSP bridge certificate: %s", rtsp_ca_out)
     _LOGGER.info("Control page: %s/_sim/", simulator.base_url)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -248,7 +257,7 @@ def main(argv: list[str] | None = None) -> None:
         level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s"
     )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(config_from_args(args)))
+        asyncio.run(serve(config_from_args(args), args.rtsp_ca_out))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Port 1 (`base_url`): OAuth (`/oauth/token`, `/partner-link/authorize`), the API (`/v1/...`)
 and the control API (`/_sim/...`). Port 2 (`media_url`): the media download host that
-presigned URLs point to, a different origin as in production (ring-partner-api.md §4.4).
+presigned URLs point to, a different origin as in production (docs/media.md#image-download).
 Port 3 (`rtsp_url`): the RTSP bridge, RTSP over TLS with a certificate made at start
 (`rtsp_ca_file`). All bind `config.host` (127.0.0.1); port 0 picks a free port.
 """

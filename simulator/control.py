@@ -317,7 +317,7 @@ def _kind_state(device: Device) -> dict[str, Any]:
 
 
 async def playground_token(request: web.Request) -> web.Response:
-    """`POST /_sim/playground/token`: a 30-minute token, no refresh token (§9)."""
+    """`POST /_sim/playground/token`: a 30-minute token, no refresh token (docs/ring-api.md#developer-playground)."""
     state = get_state(request)
     account = next((a for a in state.accounts.values() if a.playground), None)
     if account is None:

@@ -1,10 +1,10 @@
-"""Devices API in the exact shape of the recorded `GET /v1/devices` (ring-partner-api.md §3).
+"""Devices API in the exact shape of the recorded `GET /v1/devices` (docs/ring-api.md#devices).
 
 Compound documents: every device carries all four relationships (`data` + `links.related`);
 `include=` adds the requested resources to `included`. Capability keys that do not apply are
 present with `null`; toggles are `"on"`/`"off"` strings; GET responses carry `meta.time`.
 
-Per kind (§3.7, §11.8 to §11.10 choices):
+Per kind (docs/ring-api.md#device-kinds, docs/ambiguities.md#device-kinds to docs/ambiguities.md#power-source-and-live-view-cap choices):
 - Doorbells and cameras have `video`, motion detection and image enhancements; their `audio`
   is the recorded object of nulls. A `multi_camera` adds `components.items` (one entry per
   lens, with its `video`; the shape one independent emulator serves).
@@ -24,7 +24,7 @@ Per kind (§3.7, §11.8 to §11.10 choices):
   `{"value", "unit"}` objects (one emulator) or bare numbers (one client), by
   `sensor_reading_shape`. No source shows an air-quality reading in status, so there is no
   air-quality sensor.
-- The power source is not exposed (§11.10): `battery_status` is null on battery cameras too.
+- The power source is not exposed (docs/ambiguities.md#power-source-and-live-view-cap): `battery_status` is null on battery cameras too.
   `image_url` names a product image per kind.
 
 Capability shapes (`capability_shape`, globally or per device through the control API): the
@@ -385,7 +385,7 @@ async def get_sub_resource(request: web.Request) -> web.Response:
 
 
 async def list_locations(request: web.Request) -> web.Response:
-    """`GET /v1/locations` (observed in the Playground, not documented; §3.1)."""
+    """`GET /v1/locations` (observed in the Playground, not documented; docs/ring-api.md#device-endpoints)."""
     state = get_state(request)
     account = state.authenticate(request)
     devices = state.shared_devices(account)

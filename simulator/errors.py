@@ -1,7 +1,7 @@
-"""JSON:API error bodies (ring-partner-api.md §8.1) and the middleware that renders them.
+"""JSON:API error bodies (docs/ring-api.md#error-body) and the middleware that renders them.
 
 Plain errors: `{"errors": [{"status": "404", "title": "Not Found", "detail": "..."}]}` with
-`status` as a string. Media errors (§4.4) add `id` (request id), `code`, `source.pointer` and
+`status` as a string. Media errors (docs/media.md#image-download) add `id` (request id), `code`, `source.pointer` and
 `meta.timestamp`. Handlers raise `JsonApiError`; the middleware turns it, aiohttp's own
 404/405 and unexpected exceptions into JSON:API responses.
 """
@@ -96,7 +96,7 @@ def not_found(
 
 
 def bad_request(detail: str, title: str = "Bad Request") -> JsonApiError:
-    """Return a 400 with a title from §8.1."""
+    """Return a 400 with a title from docs/ring-api.md#error-body."""
     return JsonApiError(400, title, detail)
 
 
@@ -123,7 +123,7 @@ def media_error(
     pointer: str | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> JsonApiError:
-    """Return a media-style error (§4.4): id, status, code, detail, source, meta."""
+    """Return a media-style error (docs/media.md#image-download): id, status, code, detail, source, meta."""
     return JsonApiError(
         status,
         None,

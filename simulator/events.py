@@ -2,7 +2,7 @@
 
 Each action updates state (history, recordings, status) and emits the webhook. Webhooks are
 only delivered when `SimState.webhooks_allowed` says so (integration completed, or
-`webhooks_before_completed`; never for the Playground, §9); suppressed ones still appear in
+`webhooks_before_completed`; never for the Playground, docs/ring-api.md#developer-playground); suppressed ones still appear in
 `GET /_sim/webhooks` with the reason. `deliver=False` drops the webhook of that one action
 (reason `deliver: false`), so a test can lose a single webhook while others flow.
 
@@ -180,7 +180,7 @@ def subscription(
     *,
     deliver: bool = True,
 ) -> dict[str, Any]:
-    """Activate or deactivate a partner-app subscription and emit its webhook (§6.6)."""
+    """Activate or deactivate a partner-app subscription and emit its webhook (docs/webhooks.md#subscription-events)."""
     if sub_type not in ("paid", "trial"):
         raise JsonApiError(400, detail="sub_type must be paid or trial")
     now = state.now_ms()

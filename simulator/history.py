@@ -1,8 +1,8 @@
-"""Event history `GET /v1/history/devices/{device_id}/events` (ring-partner-api.md §5).
+"""Event history `GET /v1/history/devices/{device_id}/events` (docs/ring-api.md#event-history).
 
 Newest first by `start`; only events starting at or after the consent instant. `event_types`
 is a comma list, OR-combined; `motion.human` matches type and subtype (the subtype itself is
-never returned). Pages hold `history_page_size` items (§11.18: page size is not documented;
+never returned). Pages hold `history_page_size` items (docs/ambiguities.md#history-paging-and-time-filters: page size is not documented;
 default 10), extended so that events sharing the last item's start stay on one page. The
 cursor `page[key]` is the ISO timestamp (ms) of the last item's start; the next page holds
 strictly older events. `links.next` is relative, keeps `event_types` (as the docs say) and is

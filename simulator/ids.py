@@ -1,7 +1,7 @@
 """Deterministic ids, tokens and a manual clock for the simulator.
 
 Ring ids are opaque (`ava1.ring.device.DCT27…`, 100+ base32 characters), and sub-resource ids
-are unrelated to the device id (ring-partner-api.md §3.2). Scenario ids come from a hash of a
+are unrelated to the device id (docs/ring-api.md#device-resource). Scenario ids come from a hash of a
 name so they are stable across runs; runtime ids and tokens come from a seeded generator.
 """
 

@@ -1,6 +1,6 @@
-"""Appstore (one-way) linking and the app-integrations API (§1.5 to §2.3).
+"""Appstore (one-way) linking and the app-integrations API (docs/linking.md#appstore-linking to docs/ring-api.md#set-the-integration-status).
 
-Choices for ring-partner-api.md §11.1/§11.2/§11.6: the Token Exchange POST carries only
+Choices for docs/ambiguities.md#token-exchange-request/docs/ambiguities.md#token-exchange-failure, docs/ambiguities.md#reinstalling: the Token Exchange POST carries only
 `code`, form-encoded by default (the only shape sources show); `token_exchange_shape`
 switches to a JSON body `{"code": ...}` or a `?code=` query parameter with an empty body, since
 Ring's exact request is undocumented. It must answer 200; otherwise the install fails (502
@@ -8,7 +8,7 @@ from the control API) and the account keeps its previous status. Installing agai
 revokes the account's older tokens. The integration is `pending` until the nonce POST (the
 consent instant); API device access needs `awaiting` or `completed` (403 before). A repeated
 POST with the same still-fresh nonce is idempotent. `DELETE` works only for partner-initiated
-links (403 for Appstore links, §1.7). POST and PATCH answer the documented flat objects; with
+links (403 for Appstore links, docs/linking.md#unlinking). POST and PATCH answer the documented flat objects; with
 `app_integration_answer: jsonapi` they answer as one independent emulator does,
 `{"meta": {"time"}, "data": {"type": "app-integrations", "id": <account>, "attributes":
 {...the flat fields}}}`.
@@ -39,7 +39,7 @@ from simulator.tokens import CODE_APPSTORE
 
 
 def compute_nonce(hmac_key: str, time_ms: str, account_id: str) -> str:
-    """Return the Account Link nonce (§1.6): base64url(HMAC-SHA256(key, "time:account"))."""
+    """Return the Account Link nonce (docs/linking.md#nonce-algorithm): base64url(HMAC-SHA256(key, "time:account"))."""
     mac = hmac.new(
         hmac_key.encode("utf-8"), f"{time_ms}:{account_id}".encode(), hashlib.sha256
     ).digest()

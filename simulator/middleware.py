@@ -17,7 +17,7 @@ from simulator.state import get_state
 
 MAX_LOG = 10_000
 RATE_HEADERS_KEY = "simulator_rate_limit_headers"
-# Media downloads answer faults in their own error shape (ring-partner-api.md §4.4).
+# Media downloads answer faults in their own error shape (docs/media.md#image-download).
 MEDIA_FAULT_CODES = {500: "INTERNAL_ERROR", 503: "SERVER_BUSY"}
 MEDIA_DOWNLOAD_SUFFIXES = (
     "/media/image/download",

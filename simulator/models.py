@@ -5,7 +5,7 @@ from typing import Any, NamedTuple
 
 from simulator.ids import stable_uuid
 
-# Integration status of an account (ring-partner-api.md §1.5, §2.3). "none" = app not
+# Integration status of an account (docs/linking.md#appstore-linking, docs/ring-api.md#set-the-integration-status). "none" = app not
 # installed; "pending" = code delivered, Account Link step not done ("PENDING" in Ring's
 # forum answer); "awaiting" after the nonce POST (or Allow on the partner-initiated page);
 # "completed" after the partner's PATCH.
@@ -96,7 +96,7 @@ class SensorState:
 
 @dataclass(kw_only=True)
 class Subscription:
-    """A partner-app subscription sold through the Ring Appstore (§7)."""
+    """A partner-app subscription sold through the Ring Appstore (docs/ring-api.md#subscriptions)."""
 
     id: str
     sub_type: str
@@ -188,7 +188,7 @@ class Device:
 
 @dataclass(kw_only=True)
 class HistoryEvent:
-    """One event-history entry (§5); `subtype` is only used for filtering."""
+    """One event-history entry (docs/ring-api.md#event-history); `subtype` is only used for filtering."""
 
     id: str
     device_id: str

@@ -1,6 +1,6 @@
-"""Ring's OAuth server: `/oauth/token` and the partner-initiated authorize page (§1.2, §1.3).
+"""Ring's OAuth server: `/oauth/token` and the partner-initiated authorize page (docs/ring-api.md#token-endpoint, docs/linking.md#partner-initiated-oauth).
 
-Token endpoint choices (ring-partner-api.md §11.4/§11.5): RFC 6749 error bodies
+Token endpoint choices (docs/ambiguities.md#scope-strings/docs/ambiguities.md#token-endpoint-errors): RFC 6749 error bodies
 `{"error": ..., "error_description": ...}`; `invalid_client` 401, `invalid_request` and
 `invalid_grant` 400, and an unknown `grant_type` 401 `unsupported_grant_type` as observed for
 `client_credentials`. Client credentials come from the form or HTTP Basic. Scope: `ava.v1` for

@@ -1,12 +1,12 @@
-"""Rate limiting per partner client id (ring-partner-api.md §8.2).
+"""Rate limiting per partner client id (docs/ring-api.md#rate-limits).
 
-Sliding one-second window (the window is not documented; §8.2 says "presumably 1 s"),
+Sliding one-second window (the window is not documented; docs/ring-api.md#rate-limits says "presumably 1 s"),
 `config.rate_limit` requests per second per client id across all `/v1/` endpoints and all
 accounts, measured on the real monotonic clock. Every counted response carries
 `X-RateLimit-Limit` and `X-RateLimit-Remaining`; over the limit the answer is 429
 `Rate Limit Exceeded` with `Retry-After` (whole seconds). Requests without a valid bearer are
 not counted (they cannot be attributed to a client id), and Playground tokens are exempt
-(sandbox: no rate limits, §8.2). The middleware lives in `middleware.py`.
+(sandbox: no rate limits, docs/ring-api.md#rate-limits). The middleware lives in `middleware.py`.
 """
 
 from collections import deque

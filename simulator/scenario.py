@@ -16,7 +16,7 @@ are derived from the account id and name. `kind` is one of doorbell, camera, mul
 chime, contact_sensor (alias sensor), flood_freeze_sensor, temperature_humidity_sensor; a
 multi_camera may list its lens ids as `"components": ["1", "2"]` (the default).
 Past events happen `ago_s` before the simulator starts, so they always precede consent
-(history and media gating, ring-partner-api.md §5).
+(history and media gating, docs/ring-api.md#event-history).
 
 Built-in scenarios (`--scenario NAME`, `Scenario.named(NAME)`): `default` and `everything`,
 the default scenario plus one device of every other kind (see `Scenario.everything`).

@@ -1,9 +1,9 @@
-"""Authorization codes, access tokens and rotating refresh tokens (ring-partner-api.md §1.2).
+"""Authorization codes, access tokens and rotating refresh tokens (docs/ring-api.md#token-endpoint).
 
-Choices for the gaps in §11: errors are RFC 6749 bodies (§11.5); reusing a rotated refresh
-token answers `invalid_grant` without revoking the family (§11.5); a code used twice answers
+Choices for the gaps in docs/ambiguities.md: errors are RFC 6749 bodies (docs/ambiguities.md#token-endpoint-errors); reusing a rotated refresh
+token answers `invalid_grant` without revoking the family (docs/ambiguities.md#token-endpoint-errors); a code used twice answers
 `invalid_grant` and leaves the tokens issued the first time alone; exchanging a new Appstore
-code for an account revokes that account's older tokens (re-install, §11.6).
+code for an account revokes that account's older tokens (re-install, docs/ambiguities.md#reinstalling).
 """
 
 from collections.abc import Callable

@@ -1,4 +1,4 @@
-"""`GET /v1/users/me` (§2.1) and `GET /v1/accounts/me/subscriptions` (§7).
+"""`GET /v1/users/me` (docs/ring-api.md#current-user) and `GET /v1/accounts/me/subscriptions` (docs/ring-api.md#subscriptions).
 
 Users: a bad or missing token answers 403 (not 401), as documented; it works as soon as the
 code is exchanged (pending integration). Subscriptions: partner-app subscriptions created with

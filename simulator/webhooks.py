@@ -1,10 +1,10 @@
-"""Signed webhook delivery with Ring's retry schedule (ring-partner-api.md §6).
+"""Signed webhook delivery with Ring's retry schedule (docs/webhooks.md).
 
 Body: v1.1 envelope, serialized once; `X-Signature: sha256=<hex HMAC-SHA256(key, body)>`.
 Attempt 1 is immediate, then +1 s, +5 s, +30 s, +2 min, +10 min, +1 h (times `time_scale`)
 after a 5xx, a timeout (`webhook_timeout_s`, 5 s) or a connection error; 2xx is delivered,
 anything else (4xx, 3xx) is a permanent failure. Retries reuse the body and `meta.request_id`
-(§11.20). Motion subtype placement follows `motion_subtype_placement` (§11.19); any subtype
+(docs/ambiguities.md#webhook-retry-ids). Motion subtype placement follows `motion_subtype_placement` (docs/ambiguities.md#motion-subtype-placement); any subtype
 string is sent as given (`package`, `package_delivery` appear in the libraries). Motion on a
 multi-camera carries `attributes.component_ids`. Sensor webhooks (Early Access) use the
 device envelope with `data.id` `<device>_<type>_<ts>`; threshold events carry the reading

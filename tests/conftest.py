@@ -8,6 +8,10 @@ from typing import Any
 from unittest.mock import patch
 
 from aiohttp import ClientSession, web
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
@@ -24,6 +28,8 @@ from custom_components.ring_partner.const import (
     CONF_LINK_METHOD,
     CONF_LINKED_AT,
     CONF_OAUTH_TOKEN_URL,
+    CONF_RTSP_BRIDGE_URL,
+    CONF_RTSP_CA_FILE,
     DOMAIN,
     WEBHOOK_PATH,
     LinkMethod,
@@ -38,6 +44,33 @@ from homeassistant.setup import async_setup_component
 from simulator import Simulator, SimulatorConfig, run_simulator
 from simulator.media.peer import ensure_loopback_candidates
 from simulator.scenario import DEFAULT_ACCOUNT_ID
+
+
+def _pin_cryptography_datetime() -> None:
+    """Let cryptography's compiled code look up `datetime.datetime` now, unfrozen.
+
+    It caches the class on first use; if that first use happens under `freezer`, it caches
+    freezegun's class and every later certificate (the simulator's RTSP bridge makes one per
+    start) fails with "'datetime' object is not an instance of 'HAFakeDatetime'".
+    """
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "warm-up")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now)
+        .sign(key, hashes.SHA256())
+    )
+    assert certificate.not_valid_before_utc == now.replace(microsecond=0)
+
+
+_pin_cryptography_datetime()
+
 
 CLIENT_ID = "sim-client-id"
 CLIENT_SECRET = "sim-client-secret"
@@ -223,6 +256,8 @@ async def setup_integration_yaml(hass: HomeAssistant, simulator: Simulator) -> N
                 CONF_API_BASE: simulator.base_url,
                 CONF_OAUTH_TOKEN_URL: simulator.token_url,
                 CONF_AUTHORIZE_URL: simulator.authorize_url,
+                CONF_RTSP_BRIDGE_URL: simulator.rtsp_url,
+                CONF_RTSP_CA_FILE: simulator.rtsp_ca_file,
             }
         },
     )

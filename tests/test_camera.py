@@ -2,20 +2,27 @@
 
 from collections.abc import AsyncGenerator
 from datetime import timedelta
+from http import HTTPStatus
+import io
+import logging
 from typing import Any
 from unittest.mock import patch
 
 from aiortc import RTCPeerConnection
 from freezegun.api import FrozenDateTimeFactory
+from PIL import Image
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
-from pytest_homeassistant_custom_component.typing import WebSocketGenerator
+from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
+    WebSocketGenerator,
+)
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.ring_partner import camera as camera_module
+from custom_components.ring_partner import camera as camera_module, placeholder
 from custom_components.ring_partner.camera import live_view_cap
 from custom_components.ring_partner.client import (
     Device,
@@ -23,8 +30,8 @@ from custom_components.ring_partner.client import (
     VideoCapability,
     count_candidates,
 )
-from homeassistant.components.camera import CameraState
-from homeassistant.const import Platform
+from homeassistant.components.camera import CameraState, async_get_image
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from simulator.scenario import BACKYARD_ID, FRONT_DOOR_ID
@@ -150,8 +157,9 @@ async def test_offline_device(
     hass_ws_client: WebSocketGenerator,
     sim_control: SimControl,
     peers: list[RTCPeerConnection],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """An offline camera answers with a readable error, and nothing stays open."""
+    """An offline camera is unavailable, answers with a readable error, logs no ERROR."""
     _, offer, candidates = await browser_offer(peers)
     ws = await hass_ws_client(hass)
     subscription, session_id = await start_offer(ws, GARAGE, offer)
@@ -163,8 +171,16 @@ async def test_offline_device(
         "message": "The Ring device is offline",
     }
     assert await whep_sessions(sim_control) == []
-    assert state_of(hass, GARAGE).state == CameraState.IDLE
+    assert state_of(hass, GARAGE).state == STATE_UNAVAILABLE
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
+
+# translations/en.json exceptions.live_view_ended, as the frontend shows it (after its own
+# "Failed to start WebRTC stream: ").
+LIVE_VIEW_ENDED_MESSAGE = (
+    "Live view ended: Ring ends live views of this camera after 60 seconds. Close and"
+    " reopen the camera to watch again"
+)
 
 WHEP_POST = {"path": r"/media/streaming/whep/sessions$", "method": "POST"}
 
@@ -333,17 +349,34 @@ async def test_cap_timer_forgets_and_deletes(
     freezer: FrozenDateTimeFactory,
     peers: list[RTCPeerConnection],
 ) -> None:
-    """At Ring's cap the live view is forgotten and DELETEd (404 would be fine too)."""
+    """At Ring's cap the viewer is told the view ended, and the session is DELETEd."""
     _, offer = await complete_offer(peers)
     ws = await hass_ws_client(hass)
     subscription, _ = await start_offer(ws, FRONT_DOOR, offer)
     assert (await next_event(ws, subscription))["type"] == "answer"
     assert state_of(hass, FRONT_DOOR).state == CameraState.STREAMING
-    freezer.tick(camera_module.WHEP_CAP_LINE_POWER + timedelta(seconds=1))
+    freezer.tick(camera_module.WHEP_CAP_LINE_POWER - timedelta(seconds=1))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
+    assert not (await whep_sessions(sim_control))[0]["deleted"]
+    freezer.tick(timedelta(seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert await next_event(ws, subscription) == {
+        "type": "error",
+        "code": "live_view_ended",
+        "message": LIVE_VIEW_ENDED_MESSAGE,
+    }
+    # The simulator runs on the frozen clock too, so its own cap may have ended the
+    # session first (then the DELETE gets 404); either way the DELETE went out at the cap.
     (session,) = await whep_sessions(sim_control)
     assert session["deleted"] or session["closed"]
+    deletes = [
+        entry for entry in await sim_control.requests() if entry["method"] == "DELETE"
+    ]
+    assert [entry["path"] for entry in deletes] == [
+        f"/v1/devices/{FRONT_DOOR_ID}/media/streaming/whep/sessions/{session['id']}"
+    ]
     assert state_of(hass, FRONT_DOOR).state == CameraState.IDLE
     # Unsubscribing afterwards finds nothing left to close.
     await unsubscribe(ws, subscription)
@@ -391,3 +424,148 @@ async def test_camera_snapshot(
     await snapshot_ring_platform(
         hass, entity_registry, device_registry, snapshot, init_integration.entry_id
     )
+
+
+def _jpeg(content: bytes) -> tuple[int, int]:
+    """Decode a JPEG and return its size."""
+    with Image.open(io.BytesIO(content)) as image:
+        assert image.format == "JPEG"
+        image.load()
+        return image.size
+
+
+@pytest.mark.parametrize("entity_id", [FRONT_DOOR, "camera.backyard", GARAGE])
+async def test_placeholder_until_ring_has_a_recording(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    sim_control: SimControl,
+    entity_id: str,
+) -> None:
+    """No recording since linking: the proxy still answers 200 with a placeholder JPEG."""
+    client = await hass_client()
+    response = await client.get(f"/api/camera_proxy/{entity_id}")
+    assert response.status == HTTPStatus.OK
+    assert response.content_type == "image/jpeg"
+    assert _jpeg(await response.read()) == (placeholder.WIDTH, placeholder.HEIGHT)
+    attributes = state_of(hass, entity_id).attributes
+    if entity_id != GARAGE:  # unavailable entities carry no attributes
+        assert attributes["image_origin"] == "placeholder"
+        assert attributes["image_captured_at"] is None
+
+
+def test_placeholder_names_device_and_reason_without_a_time() -> None:
+    """The placeholder differs by device and reason, and is a deterministic JPEG."""
+    first = placeholder.render_placeholder("Front Door", "No recording since linking")
+    assert first == placeholder.render_placeholder(
+        "Front Door", "No recording since linking"
+    )
+    assert first != placeholder.render_placeholder(
+        "Backyard", "No recording since linking"
+    )
+    assert first != placeholder.render_placeholder("Front Door", "No picture")
+    assert _jpeg(first) == (placeholder.WIDTH, placeholder.HEIGHT)
+
+
+@pytest.mark.usefixtures("client")
+async def test_placeholder_gives_way_to_a_recording(
+    hass: HomeAssistant, sim_control: SimControl
+) -> None:
+    """Once Ring has a recording (a motion event), the camera serves it instead."""
+    first = await async_get_image(hass, FRONT_DOOR)
+    assert _jpeg(first.content) == (placeholder.WIDTH, placeholder.HEIGHT)
+    await sim_control.configure(recording_not_ready_s=0)
+    await sim_control.call("POST", f"devices/{FRONT_DOOR_ID}/motion", {})
+    await sim_control.sim.state.webhooks.drain()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    image = await async_get_image(hass, FRONT_DOOR)
+    assert _jpeg(image.content) == (1280, 720)
+    assert state_of(hass, FRONT_DOOR).attributes["image_origin"] == "recording"
+
+
+OFFLINE_UNAVAILABLE = (
+    FRONT_DOOR,
+    "image.front_door_last_event",
+    "event.front_door_motion_event",
+    "binary_sensor.front_door_motion",
+)
+
+
+@pytest.mark.usefixtures("client")
+async def test_offline_means_unavailable_and_back(
+    hass: HomeAssistant, sim_control: SimControl
+) -> None:
+    """Offline webhook: camera, image, event and motion unavailable; connectivity off."""
+    connectivity = "binary_sensor.front_door_connectivity"
+    for entity_id in OFFLINE_UNAVAILABLE:
+        assert state_of(hass, entity_id).state != STATE_UNAVAILABLE, entity_id
+    await sim_control.call("POST", f"devices/{FRONT_DOOR_ID}/offline")
+    await sim_control.sim.state.webhooks.drain()
+    await hass.async_block_till_done()
+    for entity_id in OFFLINE_UNAVAILABLE:
+        assert state_of(hass, entity_id).state == STATE_UNAVAILABLE, entity_id
+    assert state_of(hass, connectivity).state == STATE_OFF
+    # The capture button stays, to say why it cannot capture.
+    assert state_of(hass, "button.front_door_capture_snapshot").state != (
+        STATE_UNAVAILABLE
+    )
+
+    await sim_control.call("POST", f"devices/{FRONT_DOOR_ID}/online")
+    await sim_control.sim.state.webhooks.drain()
+    await hass.async_block_till_done()
+    for entity_id in OFFLINE_UNAVAILABLE:
+        assert state_of(hass, entity_id).state != STATE_UNAVAILABLE, entity_id
+    assert state_of(hass, connectivity).state == STATE_ON
+
+
+@pytest.mark.usefixtures("client")
+async def test_live_view_ends_when_the_device_goes_offline(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    sim_control: SimControl,
+    peers: list[RTCPeerConnection],
+) -> None:
+    """A device going offline mid-view: the viewer is told, the session DELETEd."""
+    _, offer = await complete_offer(peers)
+    ws = await hass_ws_client(hass)
+    subscription, _ = await start_offer(ws, FRONT_DOOR, offer)
+    assert (await next_event(ws, subscription))["type"] == "answer"
+    await sim_control.call("POST", f"devices/{FRONT_DOOR_ID}/offline")
+    await sim_control.sim.state.webhooks.drain()
+    await hass.async_block_till_done()
+    assert await next_event(ws, subscription) == {
+        "type": "error",
+        "code": "live_view_offline",
+        "message": (
+            "Live view ended: the Ring device went offline. Reopen the camera once it"
+            " is back online"
+        ),
+    }
+    (session,) = await whep_sessions(sim_control)
+    assert session["closed"]
+    assert any(entry["method"] == "DELETE" for entry in await sim_control.requests())
+
+
+async def test_ring_says_offline_logs_no_error(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    sim_control: SimControl,
+    peers: list[RTCPeerConnection],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Ring's 503 Device Unavailable for a device HA thought online: a message, no ERROR."""
+    _, offer = await complete_offer(peers)
+    await sim_control.fault(
+        **WHEP_POST,
+        status=503,
+        title="Device Unavailable",
+        detail="Device is currently offline",
+    )
+    ws = await hass_ws_client(hass)
+    subscription, _ = await start_offer(ws, FRONT_DOOR, offer)
+    assert await next_event(ws, subscription) == {
+        "type": "error",
+        "code": "webrtc_offer_failed",
+        "message": "The Ring device is offline",
+    }
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert state_of(hass, FRONT_DOOR).state == CameraState.IDLE

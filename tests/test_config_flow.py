@@ -2,6 +2,7 @@
 
 from collections.abc import Generator
 from datetime import timedelta
+import re
 import time
 from typing import Any, override
 from unittest.mock import AsyncMock, patch
@@ -423,15 +424,14 @@ async def test_appstore_needs_external_https_url(
     assert result["step_id"] == "link"
     placeholders = result["description_placeholders"]
     assert placeholders is not None
-    assert placeholders["token_exchange_url"] == (
-        "https://ha.example.com/api/ring_partner/link/token"
-    )
-    assert placeholders["account_link_url"] == (
-        "https://ha.example.com/api/ring_partner/link/account"
-    )
-    assert placeholders["webhook_url"] == (
-        "https://ha.example.com/api/ring_partner/webhook"
-    )
+    # Each of Ring's URLs is a webhook of its own, on the external HTTPS address.
+    urls = [
+        placeholders[name]
+        for name in ("token_exchange_url", "account_link_url", "webhook_url")
+    ]
+    for url in urls:
+        assert re.fullmatch(r"https://ha\.example\.com/api/webhook/[0-9a-f]{64}", url)
+    assert len(set(urls)) == 3
     assert placeholders["homepage_url"] == "https://ha.example.com/"
     assert placeholders["pairing_code"].replace(" ", "").isdigit()
     hass.config_entries.flow.async_abort(result["flow_id"])

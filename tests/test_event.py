@@ -42,7 +42,7 @@ async def test_entities_per_device(
     assert doorbell.attributes[ATTR_EVENT_TYPES] == ["ring"]
     assert doorbell.attributes[ATTR_DEVICE_CLASS] == EventDeviceClass.DOORBELL
     assert doorbell.attributes[ATTR_FRIENDLY_NAME] == "Front Door Doorbell"
-    motion = state_of(hass, "event.front_door_motion")
+    motion = state_of(hass, "event.front_door_motion_event")
     assert motion.attributes[ATTR_EVENT_TYPES] == [
         "motion",
         "person",
@@ -50,8 +50,8 @@ async def test_entities_per_device(
         "animal",
     ]
     assert motion.attributes[ATTR_DEVICE_CLASS] == EventDeviceClass.MOTION
-    assert motion.attributes[ATTR_FRIENDLY_NAME] == "Front Door Motion"
-    assert hass.states.get("event.backyard_motion") is not None
+    assert motion.attributes[ATTR_FRIENDLY_NAME] == "Front Door Motion event"
+    assert hass.states.get("event.backyard_motion_event") is not None
     assert hass.states.get("event.backyard_doorbell") is None
     doorbell_entry = entity_registry.async_get("event.front_door_doorbell")
     assert doorbell_entry is not None
@@ -108,7 +108,7 @@ async def test_event_attributes_and_strictly_increasing_state(
     first = await sim_event(
         hass, sim_control, f"devices/{FRONT_DOOR_ID}/motion", {"subtype": "human"}
     )
-    state = state_of(hass, "event.front_door_motion")
+    state = state_of(hass, "event.front_door_motion_event")
     assert state.attributes["event_type"] == "person"
     assert state.attributes["subtype"] == "human"
     assert state.attributes["event_id"] == f"{FRONT_DOOR_ID}_human_{first['timestamp']}"
@@ -116,7 +116,7 @@ async def test_event_attributes_and_strictly_increasing_state(
     await sim_event(
         hass, sim_control, f"devices/{FRONT_DOOR_ID}/motion", {"subtype": "vehicle"}
     )
-    second = state_of(hass, "event.front_door_motion")
+    second = state_of(hass, "event.front_door_motion_event")
     assert second.state > state.state
     assert second.attributes["event_type"] == "vehicle"
 

@@ -86,7 +86,7 @@ async def test_fallback_fires_while_webhooks_are_off_and_stops_when_they_resume(
         hass, sim_control, f"devices/{FRONT_DOOR_ID}/motion", {"subtype": "human"}
     )
     await _minute(hass, freezer)
-    motion = state_of(hass, "event.front_door_motion")
+    motion = state_of(hass, "event.front_door_motion_event")
     assert motion.attributes["event_type"] == "motion"
     assert motion.attributes["subtype"] is None
 

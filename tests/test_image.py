@@ -3,15 +3,17 @@
 import asyncio
 from datetime import UTC, datetime
 from http import HTTPStatus
+import io
 from typing import Any
 from unittest.mock import patch
 
+from PIL import Image
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.ring_partner import snapshot
+from custom_components.ring_partner import placeholder, snapshot
 from homeassistant.components.camera import async_get_image
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
@@ -67,9 +69,11 @@ async def test_consent_boundary_and_cache(
     """No request reaches before consent (no 403); the second still is a cache hit."""
     await sim_control.configure(recording_not_ready_s=0)
     client = await hass_client()
-    # Linked just now, with past events before consent: nothing to show yet.
+    # Linked just now, with past events before consent: nothing to show yet, so the
+    # placeholder (never a 500).
     response = await client.get(f"/api/camera_proxy/{FRONT_DOOR}")
-    assert response.status == HTTPStatus.INTERNAL_SERVER_ERROR
+    assert response.status == HTTPStatus.OK
+    assert state_of(hass, FRONT_DOOR).attributes["image_origin"] == "placeholder"
     # A second look does not ask Ring again (negative cache).
     await client.get(f"/api/camera_proxy/{FRONT_DOOR}")
     assert [entry["status"] for entry in downloads(await sim_control.requests())] == [
@@ -179,3 +183,41 @@ async def test_image_snapshot(
     await snapshot_ring_platform(
         hass, entity_registry, device_registry, snapshot, init_integration.entry_id
     )
+
+
+async def test_last_event_placeholder_before_any_event(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator
+) -> None:
+    """No event yet: the image proxy answers a placeholder JPEG, not an error."""
+    client = await hass_client()
+    response = await client.get(f"/api/image_proxy/{LAST_EVENT}")
+    assert response.status == HTTPStatus.OK
+    assert response.content_type == "image/jpeg"
+    with Image.open(io.BytesIO(await response.read())) as image:
+        assert image.size == (placeholder.WIDTH, placeholder.HEIGHT)
+
+
+async def test_last_event_survives_reload(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    sim_control: SimControl,
+    init_integration: MockConfigEntry,
+) -> None:
+    """After a reload the state is the same event, and its frame is downloaded again."""
+    await sim_control.configure(recording_not_ready_s=0)
+    when = await motion(hass, sim_control)
+    client = await hass_client()
+    before = await (await client.get(f"/api/image_proxy/{LAST_EVENT}")).read()
+    await sim_control.clear_requests()
+
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert state_of(hass, LAST_EVENT).state == when.isoformat()
+    response = await client.get(f"/api/image_proxy/{LAST_EVENT}")
+    assert response.status == HTTPStatus.OK
+    assert await response.read() == before
+    (download,) = downloads(await sim_control.requests())
+    assert download["status"] == 303
+    # The camera's still is that frame too.
+    assert (await async_get_image(hass, FRONT_DOOR)).content == before

@@ -4,10 +4,12 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 import logging
+import re
 import time
 from typing import Any
 from unittest.mock import patch
 
+from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -17,7 +19,6 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
-from custom_components.ring_partner.client import User
 from custom_components.ring_partner.const import (
     ACCOUNT_LINK_PATH,
     CONF_ACCOUNT_ID,
@@ -32,14 +33,13 @@ from custom_components.ring_partner.const import (
 from custom_components.ring_partner.endpoints import DATA_ENDPOINTS, Endpoints
 from custom_components.ring_partner.linking import (
     DATA_LINKING,
-    LinkingRegistry,
-    PendingLink,
+    STRANGER_ADDRESSES,
+    STRANGER_ATTEMPTS,
+    STRANGER_WINDOW,
+    StrangerLimit,
     mask_email,
 )
-from custom_components.ring_partner.linking.token_exchange import (
-    LinkCredentials,
-    UnclaimedToken,
-)
+from custom_components.ring_partner.linking.page import negotiate_language
 from custom_components.ring_partner.repairs import awaiting_issue_id
 from homeassistant.components.application_credentials import (
     ClientCredential,
@@ -51,7 +51,6 @@ from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
-from homeassistant.util import dt as dt_util
 from simulator import Simulator
 from simulator.scenario import DEFAULT_ACCOUNT_ID
 
@@ -71,8 +70,9 @@ async def link_client(
 ) -> TestClient:
     """Serve HA on 127.0.0.1 and point the simulator's Appstore at its views."""
     await async_process_ha_core_config(hass, {"external_url": "https://ha.example.com"})
-    # HA keeps its router open for views registered later; the test server would freeze it.
-    hass.http.app._router.freeze = lambda: None  # type: ignore[method-assign]
+    # The test server freezes the router: what registers views once an entry loads first.
+    for domain in ("camera", "image", "webhook", "diagnostics"):
+        assert await async_setup_component(hass, domain, {})
     client: TestClient = await hass_client_no_auth()
     await sim_control.configure(
         token_exchange_url=str(client.make_url(TOKEN_EXCHANGE_PATH)),
@@ -82,7 +82,10 @@ async def link_client(
 
 
 async def start_appstore_flow(
-    hass: HomeAssistant, hmac_key: str = HMAC_KEY, implementation: str | None = None
+    hass: HomeAssistant,
+    hmac_key: str = HMAC_KEY,
+    implementation: str | None = None,
+    link_step: str = "link",
 ) -> ConfigFlowResult:
     """Go through the menu, the HMAC key and the URLs to the waiting step."""
     result = await hass.config_entries.flow.async_init(
@@ -97,11 +100,14 @@ async def start_appstore_flow(
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {"implementation": implementation}
         )
-    return await continue_appstore_flow(hass, result, hmac_key)
+    return await continue_appstore_flow(hass, result, hmac_key, link_step)
 
 
 async def continue_appstore_flow(
-    hass: HomeAssistant, result: ConfigFlowResult, hmac_key: str | None = HMAC_KEY
+    hass: HomeAssistant,
+    result: ConfigFlowResult,
+    hmac_key: str | None = HMAC_KEY,
+    link_step: str = "link",
 ) -> ConfigFlowResult:
     """Enter the HMAC key (unless reauth skips it) and confirm the URLs."""
     if hmac_key is not None:
@@ -110,7 +116,7 @@ async def continue_appstore_flow(
             result["flow_id"], {CONF_HMAC_KEY: hmac_key}
         )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "link"
+    assert result["step_id"] == link_step
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.SHOW_PROGRESS
     assert result["progress_action"] == "wait_for_ring"
@@ -152,12 +158,18 @@ async def submit_code(
 async def finish_flow(
     hass: HomeAssistant, result: ConfigFlowResult
 ) -> ConfigFlowResult:
-    """Let the progress task end and move the flow on, as the frontend does."""
-    flow = hass.config_entries.flow._progress[result["flow_id"]]
-    if (task := flow.async_get_progress_task()) is not None:
-        await asyncio.wait([task])
-    await hass.async_block_till_done()
-    return await hass.config_entries.flow.async_configure(result["flow_id"])
+    """Move the flow on once its wait has ended, as the frontend does when told."""
+    # The link (or its failure) has ended the wait; its task finishes within a few loops.
+    for _ in range(200):
+        await hass.async_block_till_done()
+        result = await hass.config_entries.flow.async_configure(result["flow_id"])
+        if result["type"] not in (
+            FlowResultType.SHOW_PROGRESS,
+            FlowResultType.SHOW_PROGRESS_DONE,
+        ):
+            return result
+        await asyncio.sleep(0.01)
+    pytest.fail("the flow kept waiting")
 
 
 def integration_calls(requests: list[dict[str, Any]]) -> list[str]:
@@ -609,44 +621,199 @@ async def test_appstore_reauth_wrong_account(
     assert integration_calls(await sim_control.requests()) == []
 
 
-async def test_registry_keeps_tokens_a_waiting_flow_can_claim(
-    hass: HomeAssistant,
+async def test_tokens_stay_while_a_flow_of_the_app_waits(
+    hass: HomeAssistant, link_client: TestClient, sim_control: SimControl
 ) -> None:
-    """Tokens go only when no waiting flow of the same app is left; ends are idempotent."""
-    registry = LinkingRegistry(hass)
-    credentials = LinkCredentials(
-        client_id="id", client_secret="secret", token_url="t", api_base="a"
-    )
+    """A token goes only when no waiting flow of the same app is left to claim it."""
+    first = await start_appstore_flow(hass)
+    second = await start_appstore_flow(hass)
+    link_url = await install(sim_control)
+    await hass.async_block_till_done()
+    hass.config_entries.flow.async_abort(first["flow_id"])
+    # The second flow of the app still claims the token Ring's code was exchanged for.
+    status, text = await submit_code(link_client, link_url, pairing_code(second))
+    assert status == 200, text
+    assert (await finish_flow(hass, second))["type"] is FlowResultType.CREATE_ENTRY
 
-    def pending(flow_id: str) -> PendingLink:
-        return PendingLink(
-            flow_id=flow_id,
-            credentials=credentials,
-            hmac_key=HMAC_KEY,
-            pairing_code="12345678",
-            check_account=lambda _: None,
-            result=hass.loop.create_future(),
-        )
 
-    first, second = pending("first"), pending("second")
-    registry.async_register(first)
-    registry.async_register(second)
-    registry.exchange.unclaimed.append(
-        UnclaimedToken(
-            credentials=credentials,
-            token={},
-            user=User(id="account"),
-            expires=dt_util.utcnow() + timedelta(minutes=1),
+async def test_tokens_go_with_the_last_flow_of_the_app(
+    hass: HomeAssistant, link_client: TestClient, sim_control: SimControl
+) -> None:
+    """With the app's last flow gone its token goes too: a new flow finds none to claim."""
+    only = await start_appstore_flow(hass)
+    link_url = await install(sim_control)
+    await hass.async_block_till_done()
+    hass.config_entries.flow.async_abort(only["flow_id"])
+    again = await start_appstore_flow(hass)
+    status, text = await submit_code(link_client, link_url, pairing_code(again))
+    assert status == 409
+    assert "No code from Ring" in text
+
+
+async def test_stranger_cannot_abort_a_waiting_link(
+    hass: HomeAssistant, link_client: TestClient, sim_control: SimControl
+) -> None:
+    """Six wrong codes with a made-up nonce leave the flow alive; the real link works."""
+    result = await start_appstore_flow(hass)
+    now_ms = str(int(time.time() * 1000))
+    stranger = URL(ACCOUNT_LINK_PATH).with_query(nonce="s" * 43, time=now_ms)
+    for _ in range(6):
+        status, text = await submit_code(
+            link_client, stranger, "00000000", get_first=False
         )
+        assert status == 403
+        assert "Wrong pairing code" in text
+        assert "Tries left" not in text
+    assert result["flow_id"] in hass.data[DATA_LINKING].pending
+    result = await link_via_appstore(hass, link_client, sim_control, result)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_strangers_are_rate_limited(
+    hass: HomeAssistant, link_client: TestClient, sim_control: SimControl
+) -> None:
+    """Past the limit a stranger's code is not even checked: the same page, nothing aborts."""
+    result = await start_appstore_flow(hass)
+    now_ms = str(int(time.time() * 1000))
+    stranger = URL(ACCOUNT_LINK_PATH).with_query(nonce="s" * 43, time=now_ms)
+    for _ in range(STRANGER_ATTEMPTS):
+        status, _ = await submit_code(
+            link_client, stranger, "00000000", get_first=False
+        )
+        assert status == 403
+    # The right pairing code with a made-up nonce would abort the flow (nonce_mismatch);
+    # over the limit it is turned away like any other guess.
+    status, text = await submit_code(
+        link_client, stranger, pairing_code(result), get_first=False
     )
-    registry.async_unregister("first")
-    assert first.result.cancelled()
-    assert registry.exchange.unclaimed
-    second.result.set_result(None)  # type: ignore[arg-type]
-    registry._fail(second, "link_timeout")
-    assert not registry.exchange.unclaimed
-    registry.async_unregister("second")
-    assert not registry.pending
+    assert status == 403
+    assert "Wrong pairing code" in text
+    assert result["flow_id"] in hass.data[DATA_LINKING].pending
+    # The address is over its budget, Ring's real redirect is not.
+    result = await link_via_appstore(hass, link_client, sim_control, result)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_right_code_with_a_foreign_nonce_aborts_below_the_limit(
+    hass: HomeAssistant, link_client: TestClient
+) -> None:
+    """Whoever knows the pairing code is the admin: a nonce that matches nothing says so."""
+    result = await start_appstore_flow(hass)
+    now_ms = str(int(time.time() * 1000))
+    foreign = URL(ACCOUNT_LINK_PATH).with_query(nonce="s" * 43, time=now_ms)
+    status, _ = await submit_code(
+        link_client, foreign, pairing_code(result), get_first=False
+    )
+    assert status == 409
+    assert (await finish_flow(hass, result))["reason"] == "no_unclaimed_token"
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        (b"code=\xff\xfe", {"Content-Type": "application/x-www-form-urlencoded"}),
+        (b"code=%ff%fe", {"Content-Type": "application/x-www-form-urlencoded"}),
+        (b'{"code": 42}', {"Content-Type": "application/json"}),
+        (b'{"code": "a b"}', {"Content-Type": "application/json"}),
+        (b"[1, 2]", {"Content-Type": "application/json"}),
+        (b"{not json", {"Content-Type": "application/json"}),
+        (b"code=" + b"a" * 9000, {"Content-Type": "application/x-www-form-urlencoded"}),
+        (b"", {}),
+    ],
+    ids=[
+        "invalid_utf8",
+        "escaped_non_utf8",
+        "json_number",
+        "json_spaces",
+        "json_list",
+        "broken_json",
+        "oversize",
+        "empty",
+    ],
+)
+async def test_token_exchange_rejects_malformed_input(
+    hass: HomeAssistant,
+    link_client: TestClient,
+    body: bytes,
+    headers: dict[str, str],
+) -> None:
+    """Malformed Token Exchange requests get 400, never 5xx, with a flow waiting."""
+    await start_appstore_flow(hass)
+    resp = await link_client.post(TOKEN_EXCHANGE_PATH, data=body, headers=headers)
+    assert resp.status == 400
+    assert not hass.data[DATA_LINKING].exchange.unclaimed
+
+
+async def test_token_exchange_logs_an_unknown_shape_once(
+    hass: HomeAssistant, link_client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No code anywhere: the field names are logged once, never the values."""
+    await start_appstore_flow(hass)
+    for _ in range(2):
+        resp = await link_client.post(
+            TOKEN_EXCHANGE_PATH, json={"authorization_code": "secret-value-1"}
+        )
+        assert resp.status == 400
+    records = [r for r in caplog.records if "without a code" in r.getMessage()]
+    assert len(records) == 1
+    message = records[0].getMessage()
+    assert "authorization_code" in message
+    assert "application/json" in message
+    assert "secret-value-1" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("method", "query", "body", "status", "title"),
+    [
+        ("GET", {"nonce": "n" * 43, "time": "9" * 16}, None, 400, "Clock mismatch"),
+        ("GET", {"nonce": "n" * 43, "time": "1" * 16}, None, 400, "Clock mismatch"),
+        (
+            "GET",
+            {"nonce": "n" * 43, "time": "\u0661" * 13},
+            None,
+            400,
+            "Incomplete link",
+        ),
+        (
+            "POST",
+            None,
+            b"nonce=" + b"n" * 43 + b"&time=" + b"9" * 16 + b"&pairing_code=1",
+            400,
+            "Clock mismatch",
+        ),
+        ("POST", None, b"nonce=\xff\xfe&time=1&pairing_code=1", 400, "Incomplete link"),
+        ("POST", None, b"pairing_code=" + b"1" * 9000, 400, "Incomplete link"),
+    ],
+    ids=[
+        "time_16_nines",
+        "time_16_ones",
+        "arabic_digits",
+        "post_16_digits",
+        "post_invalid_utf8",
+        "post_oversize",
+    ],
+)
+async def test_account_link_rejects_malformed_input(
+    hass: HomeAssistant,
+    link_client: TestClient,
+    *,
+    method: str,
+    query: dict[str, str] | None,
+    body: bytes | None,
+    status: int,
+    title: str,
+) -> None:
+    """Absurd times, invalid UTF-8 and oversize bodies get a clear 400 page."""
+    await start_appstore_flow(hass)
+    resp = await link_client.request(
+        method,
+        ACCOUNT_LINK_PATH,
+        params=query,
+        data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert resp.status == status
+    assert title in await resp.text()
 
 
 async def test_token_exchange_view_limits_exchanges_in_flight(
@@ -690,6 +857,8 @@ async def test_first_link_accepts_webhooks_before_the_entry_exists(
         authorize_url=simulator.authorize_url,
     )
     await async_process_ha_core_config(hass, {"external_url": "https://ha.example.com"})
+    # Home Assistant's own server keeps its router open for views registered later (the
+    # flow registers the fixed-path views here); the test server would freeze it.
     hass.http.app._router.freeze = lambda: None  # type: ignore[method-assign]
     client: TestClient = await hass_client_no_auth()
     await sim_control.configure(
@@ -708,3 +877,135 @@ async def test_first_link_accepts_webhooks_before_the_entry_exists(
     assert {"device_added", "app_integration_added"} <= types
     for delivery in deliveries:
         assert [a["status"] for a in delivery["attempts"]] == [200], delivery
+
+
+async def test_link_page_is_self_contained_and_names_home_assistant(
+    hass: HomeAssistant, link_client: TestClient, sim_control: SimControl
+) -> None:
+    """HA's look, the logo inline, the location name, and nothing loaded from elsewhere."""
+    await hass.config.async_update(location_name="Beach <House>")
+    await start_appstore_flow(hass)
+    link_url = await install(sim_control)
+    resp = await link_client.get(link_url.path_qs)
+    assert resp.status == 200
+    page = await resp.text()
+    assert resp.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert 'lang="en"' in page
+    assert "Link your Ring account" in page
+    assert "Beach &lt;House&gt;" in page
+    assert 'name="viewport"' in page
+    assert "#03a9f4" in page  # Home Assistant's primary colour
+    assert 'src="data:image/png;base64,' in page
+    assert "<script" not in page
+    assert "<link" not in page
+    # Every src, href and action stays on the page (data URIs) or posts back to itself.
+    assert not re.findall(r'(?:src|href|action)="(?!data:)', page)
+    assert "url(" not in page
+
+
+@pytest.mark.parametrize(
+    ("header", "language"),
+    [
+        ("fr-CH, fr;q=0.9, en;q=0.8", "fr"),
+        ("en;q=0.5, nl;q=0.9", "nl"),
+        ("xx-YY, zz", "en"),
+        ("de;q=abc, it", "it"),
+        ("", "en"),
+        ("es;q=0", "en"),
+        ("*", "en"),
+    ],
+)
+def test_negotiate_language(header: str, language: str) -> None:
+    """The best translated language the browser accepts, else Home Assistant's."""
+    assert negotiate_language(header, "en") == language
+
+
+def test_negotiate_language_falls_back_to_home_assistant() -> None:
+    """Without a usable header the page uses Home Assistant's language, if translated."""
+    assert negotiate_language(None, "de") == "de"
+    assert negotiate_language("pt-BR", "nl-BE") == "nl"
+    assert negotiate_language(None, "pt") == "en"
+
+
+async def test_link_page_speaks_the_browser_language(
+    hass: HomeAssistant, link_client: TestClient, sim_control: SimControl
+) -> None:
+    """Accept-Language: de gets the page in German, form and tries left included."""
+    result = await start_appstore_flow(hass)
+    link_url = await install(sim_control)
+    headers = {"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}
+    resp = await link_client.get(link_url.path_qs, headers=headers)
+    page = await resp.text()
+    assert 'lang="de"' in page
+    assert "Ring-Konto verknüpfen" in page
+    assert "Kopplungscode" in page
+    code = pairing_code(result).replace(" ", "")
+    wrong = f"{(int(code) + 1) % 10**8:08d}"
+    resp = await link_client.post(
+        ACCOUNT_LINK_PATH,
+        data={
+            "nonce": link_url.query["nonce"],
+            "time": link_url.query["time"],
+            "pairing_code": wrong,
+        },
+        headers=headers,
+    )
+    assert resp.status == 403
+    page = await resp.text()
+    assert "Falscher Kopplungscode" in page
+    assert "Verbleibende Versuche: 5." in page
+
+
+async def test_percent_escapes_that_are_no_utf8_get_400(
+    hass: HomeAssistant, link_client: TestClient
+) -> None:
+    """Query strings are outside input too: escapes of invalid UTF-8 answer 400."""
+    await start_appstore_flow(hass)
+    now_ms = int(time.time() * 1000)
+    resp = await link_client.get(
+        f"{ACCOUNT_LINK_PATH}?nonce={'%ff' * 20}&time={now_ms}"
+    )
+    assert resp.status == 400
+    assert "Incomplete link" in await resp.text()
+    resp = await link_client.post(f"{TOKEN_EXCHANGE_PATH}?code=%ff%fe")
+    assert resp.status == 400
+
+
+async def test_token_exchange_reads_every_shape(
+    hass: HomeAssistant, link_client: TestClient
+) -> None:
+    """Form, multipart, JSON and query all deliver the code (here one Ring refuses)."""
+    await start_appstore_flow(hass)
+    multipart = FormData({"code": "code-multipart"}, default_to_multipart=True)
+    multipart.add_field("other", "ignored")
+    for options in (
+        {"data": {"code": "code-form"}},
+        {"data": multipart},
+        {"json": {"code": "code-json", "state": "x"}},
+        {"params": {"code": "code-query"}},
+    ):
+        resp = await link_client.post(TOKEN_EXCHANGE_PATH, **options)
+        assert resp.status == 200, options
+        await hass.async_block_till_done()
+    # A multipart body without the field is no code, however it is split.
+    empty = FormData({"other": "x"}, default_to_multipart=True)
+    resp = await link_client.post(TOKEN_EXCHANGE_PATH, data=empty)
+    assert resp.status == 400
+
+
+def test_stranger_limit_window_and_memory() -> None:
+    """Ten attempts per address and window; the window slides; old addresses are dropped."""
+    now = [1000.0]
+    limit = StrangerLimit(clock=lambda: now[0])
+    assert all(limit.async_allow("203.0.113.7") for _ in range(STRANGER_ATTEMPTS))
+    assert not limit.async_allow("203.0.113.7")
+    assert limit.async_allow("198.51.100.1")  # another address has its own budget
+    assert limit.async_allow(None)  # relayed requests share one
+    now[0] += STRANGER_WINDOW
+    assert limit.async_allow("203.0.113.7")
+    # Memory is bounded: an address over its budget is forgotten once enough others came.
+    assert all(limit.async_allow("192.0.2.1") for _ in range(STRANGER_ATTEMPTS))
+    assert not limit.async_allow("192.0.2.1")
+    for index in range(STRANGER_ADDRESSES):
+        limit.async_allow(f"10.0.{index // 256}.{index % 256}")
+    assert limit.async_allow("192.0.2.1")

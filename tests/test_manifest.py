@@ -86,3 +86,50 @@ def test_brand_images_exist() -> None:
     for name in ("icon.png", "logo.png"):
         data = (PACKAGE / "brand" / name).read_bytes()
         assert data.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def _pins(lines: list[str]) -> dict[str, str]:
+    """Return name -> version of the `name==version` lines of a requirements file."""
+    pins: dict[str, str] = {}
+    for line in lines:
+        requirement = line.split("#", 1)[0].strip()
+        if "==" in requirement:
+            name, version = requirement.split("==", 1)
+            pins[name.strip().lower()] = version.strip()
+    return pins
+
+
+def test_manifest_requirements_match_the_test_requirements() -> None:
+    """The pin Home Assistant installs is the one the tests run with."""
+    manifest = _pins(_load(PACKAGE / "manifest.json")["requirements"])
+    assert manifest["aiortc"] == "1.16.0"
+    tested = _pins((ROOT / "requirements_test.txt").read_text().splitlines())
+    for name, version in manifest.items():
+        assert tested.get(name) == version, f"{name}: test pin {tested.get(name)}"
+
+
+def test_manifest_requirements_fit_home_assistants_constraints() -> None:
+    """No manifest pin contradicts the installed Home Assistant's package constraints."""
+    import homeassistant  # noqa: PLC0415
+
+    constraints = _pins(
+        (Path(homeassistant.__file__).parent / "package_constraints.txt")
+        .read_text()
+        .splitlines()
+    )
+    for name, version in _pins(
+        _load(PACKAGE / "manifest.json")["requirements"]
+    ).items():
+        assert constraints.get(name, version) == version, name
+
+
+def test_install_proof_covers_the_manifest_pins() -> None:
+    """docs/requirements-install.md shows Home Assistant's installer with each pin, per version."""
+    proof = (ROOT / "docs" / "requirements-install.md").read_text()
+    for requirement in _load(PACKAGE / "manifest.json")["requirements"]:
+        for version in ("2026.10.4", "2026.11.0"):
+            section = proof.split(f"== Home Assistant {version}:", 1)
+            assert len(section) == 2, f"no run for {version}"
+            run = section[1].split("== Home Assistant", 1)[0]
+            assert f"{requirement} installed" in run, (version, requirement)
+            assert "All installed packages are compatible" in run, version

@@ -11,11 +11,13 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUs
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.ring_partner import media_source as ring_media_source
+from custom_components.ring_partner.client import HistoryEvent, HistoryEventType
 from custom_components.ring_partner.const import CONF_LINKED_AT, DOMAIN
 from custom_components.ring_partner.coordinator import consent_time
 from custom_components.ring_partner.media_source import (
     event_clip_url,
     event_thumbnail_url,
+    event_title,
 )
 from homeassistant.components.media_player import BrowseError
 from homeassistant.components.media_source import (
@@ -31,7 +33,7 @@ from homeassistant.util import dt as dt_util
 from simulator import Simulator
 from simulator.scenario import CHIME_ID, FRONT_DOOR_ID
 
-from .conftest import LinkedAccount, SimControl
+from .conftest import LinkedAccount, SimControl, webhook_client
 
 ROOT = f"media-source://{DOMAIN}"
 HISTORY_PATH = f"/v1/history/devices/{FRONT_DOOR_ID}/events"
@@ -90,8 +92,8 @@ async def resolve(hass: HomeAssistant, identifier: str) -> PlayMedia:
 
 
 def title(when: datetime, kind: str) -> str:
-    """Return the expected title of an event."""
-    return f"{dt_util.as_local(when).strftime('%Y-%m-%d %H:%M:%S')} - {kind}"
+    """Return the expected title of an event of today: kind first, then the local time."""
+    return f"{kind} · {dt_util.as_local(when).strftime('%H:%M')}"
 
 
 async def paths(sim_control: SimControl) -> list[str]:
@@ -262,7 +264,7 @@ async def test_event_without_footage(
     state.add_history_event(state.devices[FRONT_DOOR_ID], "on_demand", now, now + 1000)
     camera = await browse(hass, f"{entry.entry_id}/{FRONT_DOOR_ID}")
     event = children(camera)[0]
-    assert event.title.endswith(" - Live view")
+    assert event.title.startswith("Live view · ")
     assert event.identifier is not None
     played = await resolve(hass, event.identifier)
     client = await hass_client()
@@ -410,3 +412,52 @@ def test_consent_time(linked_at: str | None, expected: datetime) -> None:
     """A link time without zone is UTC; without one, nothing before now is asked for."""
     entry = MockConfigEntry(domain=DOMAIN, data={CONF_LINKED_AT: linked_at})
     assert consent_time(entry) == expected
+
+
+async def test_titles_name_the_detection_first(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    entry: MockConfigEntry,
+    sim_control: SimControl,
+) -> None:
+    """With webhooks, a person is titled "Person", a vehicle "Vehicle"; kind comes first."""
+    # After the media source is set up: starting the HTTP server freezes its routes.
+    await webhook_client(hass, hass_client_no_auth, sim_control)
+    person = at(
+        await sim_control.call(
+            "POST", f"devices/{FRONT_DOOR_ID}/motion", {"subtype": "human"}
+        )
+    )
+    await asyncio.sleep(0.01)
+    vehicle = at(
+        await sim_control.call(
+            "POST", f"devices/{FRONT_DOOR_ID}/motion", {"subtype": "vehicle"}
+        )
+    )
+    await asyncio.sleep(0.01)
+    other = at(
+        await sim_control.call(
+            "POST", f"devices/{FRONT_DOOR_ID}/motion", {"subtype": "other_motion"}
+        )
+    )
+    await sim_control.sim.state.webhooks.drain()
+    await hass.async_block_till_done()
+    camera = await browse(hass, f"{entry.entry_id}/{FRONT_DOOR_ID}")
+    assert [event.title for event in children(camera)] == [
+        title(other, "Motion"),
+        title(vehicle, "Vehicle"),
+        title(person, "Person"),
+    ]
+
+
+def test_titles_of_other_days_carry_the_date() -> None:
+    """An event of another day shows its date after the kind."""
+    start = datetime(2026, 10, 19, 21, 49, tzinfo=UTC)
+    event = HistoryEvent(
+        id="e", device_id="d", event_type=HistoryEventType.DING, start=start
+    )
+    local = dt_util.as_local(start)
+    assert event_title(event, None, start + timedelta(days=2)) == (
+        f"Doorbell · {local.strftime('%Y-%m-%d %H:%M')}"
+    )
+    assert event_title(event, None, start) == f"Doorbell · {local.strftime('%H:%M')}"

@@ -62,7 +62,7 @@ SECOND_ACCOUNT_ID = "ava1.ring.account.SECOND"
 SIDE_DOOR_ID = "ava1.ring.device.SIDEDOOR"
 DOORBELL = "event.front_door_doorbell"
 RINGING = "binary_sensor.front_door_ringing"
-MOTION_EVENT = "event.front_door_motion"
+MOTION_EVENT = "event.front_door_motion_event"
 MOTION = "binary_sensor.front_door_motion"
 
 
@@ -314,7 +314,7 @@ async def test_unknown_account_device_and_type(
     assert (await post_webhook(client, unknown_account)).status == 200
     unknown_device = webhook_body("button_press", device_id="ava1.ring.device.NOTHING")
     assert (await post_webhook(client, unknown_device)).status == 200
-    unknown_type = webhook_body("flood_detected", device_id=FRONT_DOOR_ID)
+    unknown_type = webhook_body("glass_break_detected", device_id=FRONT_DOOR_ID)
     assert (await post_webhook(client, unknown_type)).status == 200
     await hass.async_block_till_done(wait_background_tasks=True)
 
@@ -322,7 +322,7 @@ async def test_unknown_account_device_and_type(
     health = init_integration.runtime_data.push.health
     assert health.unknown_devices == 1
     assert health.unknown_types == 1
-    assert health.counts == {"button_press": 1, "flood_detected": 1}
+    assert health.counts == {"button_press": 1, "glass_break_detected": 1}
     assert {k: v for k, v in _states(hass).items() if k in before} == before
 
 
@@ -451,7 +451,7 @@ async def test_device_added_appears_live(
         device_registry.async_get_device_by_identifier((DOMAIN, result["id"]), entry_id)
         is not None
     )
-    assert hass.states.get("event.porch_motion") is not None
+    assert hass.states.get("event.porch_motion_event") is not None
     assert state_of(hass, "binary_sensor.porch_motion").state == STATE_OFF
 
 
@@ -463,7 +463,7 @@ async def test_device_removed_disappears(
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """device_removed refreshes devices; the device and its entities go."""
-    assert hass.states.get("event.backyard_motion") is not None
+    assert hass.states.get("event.backyard_motion_event") is not None
     await sim_event(hass, sim_control, f"devices/{BACKYARD_ID}/remove")
     await hass.async_block_till_done(wait_background_tasks=True)
     assert (
@@ -472,7 +472,7 @@ async def test_device_removed_disappears(
         )
         is None
     )
-    assert hass.states.get("event.backyard_motion") is None
+    assert hass.states.get("event.backyard_motion_event") is None
 
 
 async def test_app_integration_removed_starts_reauth(

@@ -22,6 +22,9 @@ from .const import (
     CONF_LINK_METHOD,
     CONF_LINKED_AT,
     CONF_OAUTH_TOKEN_URL,
+    CONF_PARTNER_APP,
+    CONF_RTSP_BRIDGE_URL,
+    CONF_RTSP_CA_FILE,
     DOMAIN,
     LinkMethod,
 )
@@ -33,14 +36,18 @@ from .coordinator import (
 from .endpoints import DATA_ENDPOINTS, async_get_endpoints, endpoints_from_yaml
 from .linking.views import async_setup_linking
 from .media_source import async_register_media_views
+from .partner_urls import DATA_PARTNER_URLS, async_setup_partner_urls
 from .push import RingPartnerPush, WebhookHealth, async_setup_receiver, async_start_push
 from .repairs import async_complete_if_awaiting
+from .stream import DATA_RTSP_BRIDGE, BridgeEndpoint
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
+    Platform.BUTTON,
     Platform.CAMERA,
     Platform.EVENT,
     Platform.IMAGE,
+    Platform.SENSOR,
 ]
 
 # YAML exists only to point the integration at the simulator during development and tests.
@@ -51,6 +58,10 @@ CONFIG_SCHEMA = vol.Schema(
                 vol.Optional(CONF_API_BASE): cv.url,
                 vol.Optional(CONF_OAUTH_TOKEN_URL): cv.url,
                 vol.Optional(CONF_AUTHORIZE_URL): cv.url,
+                vol.Inclusive(CONF_RTSP_BRIDGE_URL, "rtsp_bridge"): vol.All(
+                    cv.string, vol.Match(r"^rtsps://[^/\s]+$")
+                ),
+                vol.Inclusive(CONF_RTSP_CA_FILE, "rtsp_bridge"): cv.string,
             }
         )
     },
@@ -59,11 +70,17 @@ CONFIG_SCHEMA = vol.Schema(
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the views once (Ring's console holds fixed URLs; media URLs outlive restarts)."""
+    """Register Ring's URLs and the media views once (Ring's console holds the URLs)."""
     if DOMAIN in config:
         hass.data[DATA_ENDPOINTS] = endpoints_from_yaml(config[DOMAIN])
+        if CONF_RTSP_BRIDGE_URL in config[DOMAIN]:
+            hass.data[DATA_RTSP_BRIDGE] = BridgeEndpoint(
+                origin=config[DOMAIN][CONF_RTSP_BRIDGE_URL],
+                ca_file=hass.config.path(config[DOMAIN][CONF_RTSP_CA_FILE]),
+            )
     await async_setup_receiver(hass)
     async_setup_linking(hass)
+    await async_setup_partner_urls(hass)
     async_register_media_views(hass)
     return True
 
@@ -107,6 +124,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: RingPartnerConfigEntry) 
     )
     entry.async_on_unload(async_start_push(hass, entry))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    hass.data[DATA_PARTNER_URLS].async_check()
     return True
 
 
@@ -115,6 +133,21 @@ async def async_unload_entry(
 ) -> bool:
     """Unload a config entry."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(
+    hass: HomeAssistant, entry: RingPartnerConfigEntry
+) -> None:
+    """Delete the app's cloudhooks once no entry of that Ring app remains."""
+    if (client_id := entry.data.get(CONF_PARTNER_APP)) is None:
+        return
+    if any(
+        other.data.get(CONF_PARTNER_APP) == client_id
+        for other in hass.config_entries.async_entries(DOMAIN)
+        if other.entry_id != entry.entry_id
+    ):
+        return
+    await (await async_setup_partner_urls(hass)).async_release(client_id)
 
 
 async def async_remove_config_entry_device(

@@ -15,7 +15,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 
-from .client import Device, DeviceKind, WebhookEvent, WebhookEventType
+from .client import Device, DeviceKind, SensorType, WebhookEvent, WebhookEventType
 from .const import (
     CONF_DING_HOLD,
     CONF_MOTION_HOLD,
@@ -41,6 +41,8 @@ class RingPartnerBinarySensorEntityDescription(
     """Describe a Ring Partner binary sensor read from the device data."""
 
     value_fn: Callable[[Device], bool | None]
+    # Readings of an offline device are stale: such entities go unavailable.
+    online_only: bool = False
 
 
 BINARY_SENSORS: tuple[RingPartnerBinarySensorEntityDescription, ...] = (
@@ -50,6 +52,43 @@ BINARY_SENSORS: tuple[RingPartnerBinarySensorEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda device: device.status.online if device.status else None,
         exists_fn=lambda device: device.status is not None,
+    ),
+    # Early Access sensors (docs/webhooks.md#sensor-events): status fields that the sensor
+    # webhooks change at once. Contact: on while the door or window is open.
+    RingPartnerBinarySensorEntityDescription(
+        key="contact",
+        device_class=BinarySensorDeviceClass.OPENING,
+        value_fn=lambda device: (
+            device.status.contact_faulted if device.status else None
+        ),
+        exists_fn=lambda device: SensorType.CONTACT in device.sensor_types,
+        online_only=True,
+    ),
+    RingPartnerBinarySensorEntityDescription(
+        key="flood",
+        translation_key="flood",
+        device_class=BinarySensorDeviceClass.MOISTURE,
+        value_fn=lambda device: device.status.flood_faulted if device.status else None,
+        exists_fn=lambda device: SensorType.FLOOD in device.sensor_types,
+        online_only=True,
+    ),
+    RingPartnerBinarySensorEntityDescription(
+        key="freeze",
+        translation_key="freeze",
+        device_class=BinarySensorDeviceClass.COLD,
+        value_fn=lambda device: device.status.freeze_faulted if device.status else None,
+        exists_fn=lambda device: SensorType.FREEZE in device.sensor_types,
+        online_only=True,
+    ),
+    RingPartnerBinarySensorEntityDescription(
+        key="tamper",
+        device_class=BinarySensorDeviceClass.TAMPER,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda device: (
+            device.status.tamper_detected if device.status else None
+        ),
+        exists_fn=lambda device: SensorType.TAMPER in device.sensor_types,
+        online_only=True,
     ),
 )
 
@@ -109,6 +148,19 @@ class RingPartnerBinarySensorEntity(RingPartnerEntity, BinarySensorEntity):
     """A binary sensor whose value comes from the polled (or pushed) device data."""
 
     entity_description: RingPartnerBinarySensorEntityDescription
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Return False for a sensor reading while its device is offline."""
+        if not super().available:
+            return False
+        status = self.device.status
+        return not (
+            self.entity_description.online_only
+            and status is not None
+            and status.online is False
+        )
 
     @property
     def is_on(self) -> bool | None:

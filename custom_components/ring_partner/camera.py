@@ -4,6 +4,11 @@ Ring's WHEP endpoint takes one complete offer and no trickle ICE (docs/media.md#
 while Home Assistant's frontend sends its offer first and trickles candidates afterwards. Each
 live view therefore gathers trickled candidates for a short window (`CandidateCollector`),
 merges them into the offer (the client's `merge_candidates`) and only then POSTs it.
+
+Ring ends a live view at its cap without telling the viewer, and the frontend's player keeps
+showing the last picture. So at the cap (or when the device goes offline) the view is ended
+here with a translated WebRTC error, the one message the frontend shows; it cannot restart a
+session by itself, so the message says how to resume (docs/media.md#live-view-end).
 """
 
 import asyncio
@@ -21,6 +26,7 @@ from homeassistant.components.camera import (
     CameraEntityDescription,
     CameraEntityFeature,
     WebRTCAnswer,
+    WebRTCError,
     WebRTCSendMessage,
 )
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
@@ -31,6 +37,7 @@ from .client import (
     Device,
     IceCandidate,
     RingPartnerError,
+    RingPartnerUnavailableError,
     WhepSession,
     candidate_line,
     count_candidates,
@@ -45,6 +52,9 @@ from .entity import (
     async_add_entities_for,
     ring_errors,
 )
+from .errors import is_device_offline
+from .placeholder import async_placeholder, translated
+from .stream import async_stream_source
 
 PARALLEL_UPDATES = 0
 
@@ -63,6 +73,13 @@ WHEP_CAP_LINE_POWER: Final = timedelta(seconds=60)
 
 ATTR_IMAGE_CAPTURED_AT: Final = "image_captured_at"
 ATTR_IMAGE_ORIGIN: Final = "image_origin"
+# The origin shown while the camera serves the generated placeholder (placeholder.py).
+ORIGIN_PLACEHOLDER: Final = "placeholder"
+# WebRTC error codes of a live view ended by Ring; the messages are translated.
+LIVE_VIEW_ENDED: Final = "live_view_ended"
+LIVE_VIEW_OFFLINE: Final = "live_view_offline"
+# The code Home Assistant itself uses for a failed offer.
+OFFER_FAILED: Final = "webrtc_offer_failed"
 
 type Wait = Callable[[asyncio.Event, float], Awaitable[bool]]
 
@@ -71,7 +88,9 @@ type Wait = Callable[[asyncio.Event, float], Awaitable[bool]]
 class RingPartnerCameraEntityDescription(
     CameraEntityDescription, RingPartnerEntityDescription
 ):
-    """Describe a Ring Partner camera."""
+    """Describe a Ring Partner camera; `lens` picks an extra lens of a multi-camera device."""
+
+    lens: int | None = None
 
 
 CAMERA = RingPartnerCameraEntityDescription(
@@ -79,6 +98,26 @@ CAMERA = RingPartnerCameraEntityDescription(
     translation_key="camera",
     name=None,
     exists_fn=lambda device: device.has_video,
+)
+# The main camera shows a multi-camera device's default lens; each further lens gets its own
+# camera (docs/media.md#multi-lens-devices). Ring Elite setups are known with a few modules.
+MAX_LENSES: Final = 4
+
+
+def _has_lens(lens: int) -> Callable[[Device], bool]:
+    """Return the existence rule of the camera for lens `lens` (from 0)."""
+    return lambda device: len(device.components) > lens
+
+
+LENS_CAMERAS: Final = tuple(
+    RingPartnerCameraEntityDescription(
+        key=f"camera_lens_{lens + 1}",
+        translation_key="lens",
+        translation_placeholders={"lens": str(lens + 1)},
+        lens=lens,
+        exists_fn=_has_lens(lens),
+    )
+    for lens in range(1, MAX_LENSES)
 )
 
 
@@ -88,7 +127,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up a camera for every device with video, now and as devices appear."""
-    async_add_entities_for(entry, async_add_entities, (CAMERA,), RingPartnerCamera)
+    async_add_entities_for(
+        entry, async_add_entities, (CAMERA, *LENS_CAMERAS), RingPartnerCamera
+    )
 
 
 def live_view_cap(device: Device) -> timedelta:
@@ -106,6 +147,10 @@ async def _wait_event(event: asyncio.Event, seconds: float) -> bool:
     except TimeoutError:
         return False
     return True
+
+
+class _DeviceOfflineError(Exception):
+    """Ring answered the offer with 503 Device Unavailable."""
 
 
 class CandidateCollector:
@@ -181,6 +226,7 @@ class CandidateCollector:
 class LiveView:
     """One browser's live view: gathering, then an open WHEP session."""
 
+    send_message: WebRTCSendMessage
     collector: CandidateCollector | None = None
     whep: WhepSession | None = None
     cancel_cap: CALLBACK_TYPE | None = None
@@ -217,14 +263,41 @@ class RingPartnerCamera(RingPartnerSnapshotEntity, Camera):
         device_id: str,
         description: RingPartnerCameraEntityDescription,
     ) -> None:
-        """Initialize the camera of a device."""
+        """Initialize the camera of a device, or of one of its extra lenses."""
+        lens = description.lens
+        components = coordinator.data[device_id].components
+        self._component = (
+            components[lens] if lens is not None and lens < len(components) else None
+        )
         super().__init__(
-            coordinator=coordinator, device_id=device_id, description=description
+            coordinator=coordinator,
+            device_id=device_id,
+            description=description,
+            component=self._component,
         )
         # CoordinatorEntity does not chain __init__, so Camera's state needs its own call.
         Camera.__init__(self)
         self._live_views: dict[str, LiveView] = {}
         self._image_attributes = self._current_image_attributes()
+        self._was_online = self._online
+
+    @property
+    def _online(self) -> bool:
+        """Return False only while Ring reports the device offline."""
+        device = self.coordinator.data.get(self.device_id)
+        status = device.status if device else None
+        return not (status is not None and status.online is False)
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        """End the live views of a device that went offline, telling each viewer."""
+        online = self._online
+        if self._was_online and not online:
+            for session_id in list(self._live_views):
+                self._end_live_view(session_id, LIVE_VIEW_OFFLINE)
+        self._was_online = online
+        super()._handle_coordinator_update()
 
     @property
     @override
@@ -245,9 +318,10 @@ class RingPartnerCamera(RingPartnerSnapshotEntity, Camera):
         """Return capture time and origin of the cached still."""
         image = self._snapshots.image
         captured: datetime | None = image.captured_at if image else None
+        origin = self._snapshots.origin
         return {
             ATTR_IMAGE_CAPTURED_AT: captured.isoformat() if captured else None,
-            ATTR_IMAGE_ORIGIN: str(image.origin) if image else None,
+            ATTR_IMAGE_ORIGIN: str(origin) if origin else ORIGIN_PLACEHOLDER,
         }
 
     @property
@@ -262,25 +336,53 @@ class RingPartnerCamera(RingPartnerSnapshotEntity, Camera):
     async def async_camera_image(
         self, width: int | None = None, height: int | None = None
     ) -> bytes | None:
-        """Return the latest existing frame; Ring cannot capture one on request."""
+        """Return the latest frame Ring allows, or a placeholder that says there is none.
+
+        Never None: the camera proxy would answer 500 and dashboards show a broken tile.
+        """
         image = await self._snapshots.async_image(width, height)
         if image is None:
-            return None
+            reason = (
+                "placeholder_no_recording"
+                if self._snapshots.nothing_recorded
+                else "placeholder_no_picture"
+            )
+            self.content_type = "image/jpeg"
+            return await async_placeholder(self.hass, self.device.name, reason)
         self.content_type = image.content_type
         return image.content
+
+    @override
+    async def stream_source(self) -> str:
+        """Return the loopback relay's URL for Ring's RTSP bridge (docs/streaming.md)."""
+        return await async_stream_source(self)
 
     @override
     async def async_handle_async_webrtc_offer(
         self, offer_sdp: str, session_id: str, send_message: WebRTCSendMessage
     ) -> None:
-        """Complete the browser's offer, POST it to Ring's WHEP endpoint, relay the answer."""
-        view = LiveView()
+        """Complete the browser's offer, POST it to Ring's WHEP endpoint, relay the answer.
+
+        An offline device is told to the viewer as a WebRTC error without an exception, so
+        an expected condition logs no ERROR.
+        """
+        if not self._online:
+            LOGGER.debug("Live view of %s: the device is offline", self.device_id)
+            send_message(WebRTCError(OFFER_FAILED, translated("device_offline")))
+            return
+        view = LiveView(send_message=send_message)
         # Registered before the first await: the browser learns the session id from the
         # same websocket and may trickle candidates from then on.
         self._live_views[session_id] = view
         try:
             offer = await self._async_gather(offer_sdp, view)
             whep = None if offer is None else await self._async_create_session(offer)
+        except _DeviceOfflineError:
+            if self._live_views.get(session_id) is view:
+                self._live_views.pop(session_id)
+            LOGGER.debug("Live view of %s: Ring says it is offline", self.device_id)
+            send_message(WebRTCError(OFFER_FAILED, translated("device_offline")))
+            return
         except BaseException:
             if self._live_views.get(session_id) is view:
                 self._live_views.pop(session_id)
@@ -324,7 +426,14 @@ class RingPartnerCamera(RingPartnerSnapshotEntity, Camera):
     @ring_errors
     async def _async_create_session(self, offer: str) -> WhepSession:
         """POST the complete offer to Ring's WHEP endpoint."""
-        return await self.coordinator.client.create_whep_session(self.device_id, offer)
+        try:
+            return await self.coordinator.client.create_whep_session(
+                self.device_id, offer, component_id=self._component
+            )
+        except RingPartnerUnavailableError as err:
+            if is_device_offline(err):
+                raise _DeviceOfflineError from err
+            raise
 
     @override
     async def async_on_webrtc_candidate(
@@ -355,7 +464,17 @@ class RingPartnerCamera(RingPartnerSnapshotEntity, Camera):
 
     @callback
     def _async_cap_reached(self, session_id: str, _now: datetime) -> None:
-        """Forget a live view Ring has ended at its cap; DELETE it to be sure."""
+        """Tell the viewer Ring ended the live view at its cap; DELETE it to be sure."""
+        self._end_live_view(session_id, LIVE_VIEW_ENDED)
+
+    @callback
+    def _end_live_view(self, session_id: str, code: str) -> None:
+        """End a live view from our side: the viewer gets a message, Ring a DELETE."""
+        view = self._live_views.get(session_id)
+        if view is None:
+            return
+        seconds = int(live_view_cap(self.device).total_seconds())
+        view.send_message(WebRTCError(code, translated(code, seconds=str(seconds))))
         self.close_webrtc_session(session_id)
 
     def _pop_live_view(

@@ -1,9 +1,9 @@
 """Config flow for the Ring Partner integration: three ways in, reauth, reconfigure, options.
 
-Ring hands out tokens only through account linking (docs/linking.md): from the Ring Appstore
-(Home Assistant serves the Token Exchange and Account Link URLs; the waiting state lives in
-`linking`), by partner-initiated OAuth with PKCE for apps Ring invited, or as a 30-minute
-Developer Playground token.
+Ring hands out tokens only through account linking (docs/linking.md): from the Ring app
+(Home Assistant serves the Token Exchange and Account Link URLs as webhooks, `partner_urls`;
+the waiting state lives in `linking`), by partner-initiated OAuth with PKCE for apps Ring
+invited, or as a 30-minute Developer Playground token.
 """
 
 import asyncio
@@ -55,6 +55,7 @@ from .const import (
     CONF_LINK_METHOD,
     CONF_LINKED_AT,
     CONF_MOTION_HOLD,
+    CONF_PARTNER_APP,
     DEFAULT_DING_HOLD,
     DEFAULT_MOTION_HOLD,
     DEFAULT_SCAN_INTERVAL,
@@ -66,7 +67,6 @@ from .endpoints import (
     ENDPOINT_FIELDS,
     Endpoints,
     async_get_endpoints,
-    async_partner_urls,
     endpoints_from_form,
 )
 from .linking import (
@@ -81,6 +81,12 @@ from .linking import (
 )
 from .linking.token_exchange import LinkCredentials
 from .linking.views import async_setup_linking
+from .partner_urls import (
+    PartnerUrlSet,
+    Route,
+    async_can_reach,
+    async_setup_partner_urls,
+)
 from .push import async_setup_receiver
 from .repairs import (
     async_create_awaiting_issue,
@@ -106,7 +112,7 @@ class RingPartnerFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
         super().__init__()
         self._link_method = LinkMethod.APPSTORE
         self._hmac_key: str | None = None
-        self._urls: dict[str, str] = {}
+        self._url_set: PartnerUrlSet | None = None
         self._pending: PendingLink | None = None
         self._link_task: asyncio.Task[LinkResult] | None = None
         self._link_result: LinkResult | None = None
@@ -295,11 +301,9 @@ class RingPartnerFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
     async def async_step_appstore(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Link from the Ring app: Ring must reach this instance over HTTPS."""
+        """Link from the Ring app: Ring reaches this instance by cloudhook or over HTTPS."""
         self._link_method = LinkMethod.APPSTORE
-        try:
-            self._urls = async_partner_urls(self.hass)
-        except NoURLAvailableError:
+        if not async_can_reach(self.hass):
             async_create_no_url_issue(self.hass)
             return self.async_abort(reason="no_external_url")
         async_delete_no_url_issue(self.hass)
@@ -344,17 +348,40 @@ class RingPartnerFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
     async def async_step_link(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show the URLs for Ring's console and the pairing code; start accepting codes."""
-        if self._pending is None:
-            # Ring delivers webhooks during linking: the view must exist before the first
-            # entry does, and async_setup has not run yet on a fresh install.
+        """Show the URLs for Ring's console and the pairing code; start accepting codes.
+
+        The step says which way Ring reaches Home Assistant: `link_cloudhook` through Home
+        Assistant Cloud, `link` on the external HTTPS address.
+        """
+        if self._url_set is None:
+            # Ring delivers webhooks during linking: the handlers must exist before the
+            # first entry does, and async_setup has not run yet on a fresh install.
             await async_setup_receiver(self.hass)
+            async_setup_linking(self.hass)
+            partner_urls = await async_setup_partner_urls(self.hass)
+            assert isinstance(self.flow_impl, LocalOAuth2Implementation)
+            try:
+                self._url_set = await partner_urls.async_flow_urls(
+                    self.flow_impl.client_id
+                )
+            except NoURLAvailableError:
+                async_create_no_url_issue(self.hass)
+                return self.async_abort(reason="no_external_url")
+        if self._pending is None:
             self._pending = self._async_register_pending()
         if user_input is None:
+            cloud = self._url_set.route is Route.CLOUDHOOK
             return self.async_show_form(
-                step_id="link", description_placeholders=self._link_placeholders()
+                step_id="link_cloudhook" if cloud else "link",
+                description_placeholders=self._link_placeholders(),
             )
         return await self.async_step_wait()
+
+    async def async_step_link_cloudhook(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the link step with Home Assistant Cloud's cloudhook URLs."""
+        return await self.async_step_link(user_input)
 
     def _async_register_pending(self) -> PendingLink:
         """Register this flow with the Token Exchange and Account Link views."""
@@ -380,8 +407,9 @@ class RingPartnerFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
     def _link_placeholders(self) -> dict[str, str]:
         """Return the URLs and the pairing code, shown as 1234 5678."""
         assert self._pending is not None
+        assert self._url_set is not None
         code = self._pending.pairing_code
-        return {**self._urls, "pairing_code": f"{code[:4]} {code[4:]}"}
+        return {**self._url_set.urls, "pairing_code": f"{code[:4]} {code[4:]}"}
 
     @callback
     def _check_account(self, account_id: str) -> str | None:
@@ -442,10 +470,21 @@ class RingPartnerFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
         """Create (or update) the entry for the linked account."""
         result = self._link_result
         assert result is not None
+        assert isinstance(self.flow_impl, LocalOAuth2Implementation)
+        assert self._url_set is not None
         await self._async_set_account(result.user.id)
+        # The link went through these URLs: they are what Ring's console holds now.
+        client_id = self.flow_impl.client_id
+        await (await async_setup_partner_urls(self.hass)).async_mark_registered(
+            client_id, self._url_set
+        )
         return self._async_finish(
             result.user,
-            {"auth_implementation": self.flow_impl.domain, "token": result.token},
+            {
+                "auth_implementation": self.flow_impl.domain,
+                "token": result.token,
+                CONF_PARTNER_APP: client_id,
+            },
             linked_at=result.linked_at,
             completed=result.completed,
         )

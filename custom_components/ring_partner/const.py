@@ -14,11 +14,16 @@ CONF_HMAC_KEY: Final = "hmac_key"
 CONF_ACCOUNT_ID: Final = "account_id"
 CONF_LINKED_AT: Final = "linked_at"
 CONF_ENDPOINTS: Final = "endpoints"
+# The client id of the Ring app an Appstore link went through: whose partner URLs it uses.
+CONF_PARTNER_APP: Final = "partner_app"
 
 # Endpoint overrides, accepted from YAML for development and tests only.
 CONF_API_BASE: Final = "api_base"
 CONF_OAUTH_TOKEN_URL: Final = "oauth_token_url"
 CONF_AUTHORIZE_URL: Final = "authorize_url"
+# Development only: the simulator's RTSP bridge and the CA file its certificate is in.
+CONF_RTSP_BRIDGE_URL: Final = "rtsp_bridge_url"
+CONF_RTSP_CA_FILE: Final = "rtsp_ca_file"
 
 # Options.
 CONF_MOTION_HOLD: Final = "motion_hold"
@@ -47,8 +52,8 @@ WEBHOOK_SILENCE: Final = timedelta(hours=1)
 DEFAULT_MOTION_HOLD: Final = timedelta(seconds=30)
 DEFAULT_DING_HOLD: Final = timedelta(seconds=10)
 
-# Fixed view paths: Ring's developer console holds one URL per purpose and app
-# (docs/linking.md#portal-urls).
+# Fixed view paths, still served for installs that registered them; new links get webhook
+# URLs per Ring app (docs/linking.md#portal-urls).
 TOKEN_EXCHANGE_PATH: Final = "/api/ring_partner/link/token"
 ACCOUNT_LINK_PATH: Final = "/api/ring_partner/link/account"
 WEBHOOK_PATH: Final = "/api/ring_partner/webhook"

@@ -11,7 +11,13 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from .client import Device, DeviceKind, RingPartnerClient, RingPartnerError
+from .client import (
+    Device,
+    DeviceKind,
+    RingPartnerClient,
+    RingPartnerError,
+    WebhookEvent,
+)
 from .const import (
     CONF_LINKED_AT,
     DEFAULT_SCAN_INTERVAL,
@@ -165,3 +171,19 @@ class RingPartnerDataUpdateCoordinator(DataUpdateCoordinator[dict[str, Device]])
                 device_id: replace(device, status=replace(status, online=online)),
             }
         )
+
+    @callback
+    def async_apply_sensor_event(self, event: WebhookEvent) -> None:
+        """Apply a sensor webhook to a sensor's status at once, without polling.
+
+        The next poll's status wins (docs/webhooks.md#sensor-events); other kinds of device
+        have no sensor state to change.
+        """
+        if self.data is None or event.device_id is None:
+            return
+        device = self.data.get(event.device_id)
+        if device is None or device.kind is not DeviceKind.SENSOR:
+            return
+        updated = device.with_event(event)
+        if updated is not device:
+            self.async_set_updated_data({**self.data, device.id: updated})

@@ -7,6 +7,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
+from .client import Device
 from .const import CONF_HMAC_KEY, DOMAIN
 from .coordinator import RingPartnerConfigEntry
 
@@ -26,8 +27,24 @@ TO_REDACT = {
     "account_identifier",
     "title",
     "url",
+    # Where a chime slot's sound file lives (Ring's content host).
+    "audio_url",
     "location",
 }
+
+
+def _device_data(device: Device) -> dict[str, Any]:
+    """Return a device as plain data; tuples become lists so redaction reaches inside."""
+
+    def _plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: _plain(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [_plain(item) for item in value]
+        return value
+
+    data: dict[str, Any] = _plain(asdict(device))
+    return data
 
 
 async def async_get_config_entry_diagnostics(
@@ -40,7 +57,9 @@ async def async_get_config_entry_diagnostics(
             "entry": {"data": dict(entry.data), "options": dict(entry.options)},
             "update_interval": str(coordinator.update_interval),
             "last_update_success": coordinator.last_update_success,
-            "devices": [asdict(device) for device in (coordinator.data or {}).values()],
+            "devices": [
+                _device_data(device) for device in (coordinator.data or {}).values()
+            ],
             "webhooks": entry.runtime_data.push.health.as_dict(),
         },
         TO_REDACT,
@@ -53,7 +72,7 @@ async def async_get_device_diagnostics(
     """Return diagnostics for one Ring device."""
     data = entry.runtime_data.coordinator.data or {}
     devices = [
-        asdict(data[identifier])
+        _device_data(data[identifier])
         for domain, identifier in device.identifiers
         if domain == DOMAIN and identifier in data
     ]

@@ -106,7 +106,16 @@ def async_partner_urls(hass: HomeAssistant) -> dict[str, str]:
 
 @callback
 def async_webhook_url(hass: HomeAssistant) -> str:
-    """Return the URL to register as Ring's Webhook URL (external address preferred)."""
+    """Return the URL to register as Ring's Webhook URL: the one the linked app registered.
+
+    Without a linked app (or with several apps of different URLs) the fixed path on the
+    external address, which every install serves.
+    """
+    # Imported here: partner_urls builds on this module.
+    from .partner_urls import async_registered_webhook_url  # noqa: PLC0415
+
+    if (registered := async_registered_webhook_url(hass)) is not None:
+        return registered
     try:
         return async_partner_urls(hass)["webhook_url"]
     except NoURLAvailableError:

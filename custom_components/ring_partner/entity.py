@@ -57,6 +57,10 @@ class RingPartnerEntity(CoordinatorEntity[RingPartnerDataUpdateCoordinator]):
 
     _attr_has_entity_name = True
     entity_description: RingPartnerEntityDescription
+    # Entities whose state means nothing while Ring reports the device offline (camera,
+    # image, events, motion and ringing) say so by going unavailable; the connectivity
+    # sensor and other read-outs stay available.
+    _unavailable_when_offline = False
 
     def __init__(
         self,
@@ -86,14 +90,24 @@ class RingPartnerEntity(CoordinatorEntity[RingPartnerDataUpdateCoordinator]):
     @property
     @override
     def available(self) -> bool:
-        """Return True while the last poll worked and the device is still shared."""
-        return super().available and self.device_id in self.coordinator.data
+        """Return True while the last poll worked and the device is still shared.
+
+        Entities that depend on the device being reachable are also unavailable while Ring
+        reports it offline.
+        """
+        if not super().available or self.device_id not in self.coordinator.data:
+            return False
+        if not self._unavailable_when_offline:
+            return True
+        status = self.device.status
+        return status is None or status.online is not False
 
 
 class RingPartnerPushEntity(RingPartnerEntity):
     """An entity that reacts to one kind of event of its device, from the account's hub."""
 
     entity_description: RingPartnerPushEntityDescription
+    _unavailable_when_offline = True
 
     def __init__(
         self,
@@ -134,19 +148,22 @@ class RingPartnerPushEntity(RingPartnerEntity):
 class RingPartnerSnapshotEntity(RingPartnerEntity):
     """An entity that follows the frames of its device's still-image cache."""
 
+    _unavailable_when_offline = True
+
     def __init__(
         self,
         *,
         coordinator: RingPartnerDataUpdateCoordinator,
         device_id: str,
         description: RingPartnerEntityDescription,
+        component: str | None = None,
     ) -> None:
-        """Initialize the entity for a device and its (shared) still-image cache."""
+        """Initialize the entity for a device (or one lens) and its shared still cache."""
         super().__init__(
             coordinator=coordinator, device_id=device_id, description=description
         )
         self._snapshots: CameraSnapshots = async_get_snapshots(
-            coordinator.hass, coordinator.config_entry, device_id
+            coordinator.hass, coordinator.config_entry, device_id, component
         )
 
     @override

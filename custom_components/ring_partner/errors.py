@@ -17,6 +17,7 @@ from .client import (
     RingPartnerForbiddenError,
     RingPartnerMediaNotFoundError,
     RingPartnerNotFoundError,
+    RingPartnerOutOfScopeError,
     RingPartnerRateLimitError,
     RingPartnerRecordingNotReadyError,
     RingPartnerTimeRangeNotAuthorizedError,
@@ -28,6 +29,7 @@ from .const import DOMAIN
 _KEYS: Final[tuple[tuple[type[RingPartnerError], str], ...]] = (
     (RingPartnerAuthenticationError, "authentication_error"),
     (RingPartnerTimeRangeNotAuthorizedError, "media_before_consent"),
+    (RingPartnerOutOfScopeError, "missing_scope"),
     (RingPartnerForbiddenError, "forbidden"),
     (RingPartnerMediaNotFoundError, "media_not_found"),
     (RingPartnerNotFoundError, "device_not_found"),

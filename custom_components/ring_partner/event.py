@@ -49,10 +49,17 @@ def _event_attributes(event: WebhookEvent) -> dict[str, Any]:
 
 
 def _motion_attributes(event: WebhookEvent) -> dict[str, Any]:
-    """Return the common attributes plus Ring's raw subtype."""
+    """Return the common attributes, Ring's raw subtype and the lenses that saw it.
+
+    A subtype this version does not know (`package`, ...) still fires `motion` and keeps
+    its name (docs/webhooks.md#motion-subtypes); `component_ids` name the lenses of a
+    multi-camera device (docs/media.md#multi-lens-devices).
+    """
     return {
         **_event_attributes(event),
-        "subtype": event.motion_subtype.value if event.motion_subtype else None,
+        "subtype": event.motion_subtype_name
+        or (event.motion_subtype.value if event.motion_subtype else None),
+        "component_ids": [str(component) for component in event.component_ids],
     }
 
 

@@ -44,12 +44,14 @@ from .client import (
     Device,
     HistoryEvent,
     HistoryEventType,
+    MotionSubtype,
     RingPartnerClient,
     RingPartnerError,
 )
 from .const import DOMAIN, LOGGER
 from .coordinator import RingPartnerConfigEntry, consent_time
 from .errors import ha_error, translation_key
+from .snapshot import CameraSnapshots
 
 MEDIA_SOURCE_TITLE: Final = "Ring"
 # History pages hold an undocumented number of events (docs/ambiguities.md#history-paging-and-time-filters):
@@ -59,11 +61,20 @@ HISTORY_PAGES: Final = 2
 MAX_EVENTS: Final = 50
 # Events still in progress have no end yet; play this much of them.
 OPEN_EVENT_LENGTH: Final = timedelta(seconds=30)
-TITLE_TIME_FORMAT: Final = "%Y-%m-%d %H:%M:%S"
+# Titles lead with the kind, which the media browser's grid must not cut off
+# ("Person · 21:49"); events of other days add their date.
+TITLE_TIME_FORMAT: Final = "%H:%M"
+TITLE_DATE_TIME_FORMAT: Final = "%Y-%m-%d %H:%M"
 EVENT_KINDS: Final = {
     HistoryEventType.DING: "Doorbell",
     HistoryEventType.MOTION: "Motion",
     HistoryEventType.ON_DEMAND: "Live view",
+}
+# Motion subtypes from webhooks (the history has none, docs/webhooks.md#motion-subtypes).
+MOTION_KINDS: Final = {
+    MotionSubtype.HUMAN: "Person",
+    MotionSubtype.VEHICLE: "Vehicle",
+    MotionSubtype.ANIMAL: "Animal",
 }
 
 # Ring caps clip downloads at 15 min; a zero-length event still gets one second.
@@ -173,9 +184,14 @@ class RingPartnerMediaSource(MediaSource):
         entry, device = self._camera(media_id, BrowseError)
         events = await _async_events(entry, media_id.device_id, BrowseError)
         if media_id.event_id is not None:
-            return _event_node(media_id, _find(events, media_id, BrowseError))
+            return _event_node(
+                media_id,
+                _find(events, media_id, BrowseError),
+                entry.runtime_data.snapshots.get(media_id.device_id),
+            )
         node = _camera_node(media_id, device.name)
-        node.children = [_event_node(media_id, event) for event in events]
+        snapshots = entry.runtime_data.snapshots.get(media_id.device_id)
+        node.children = [_event_node(media_id, event, snapshots) for event in events]
         return node
 
     def _browse_root(self) -> BrowseMediaSource:
@@ -259,16 +275,30 @@ def _camera_node(media_id: MediaId, title: str) -> BrowseMediaSource:
     )
 
 
-def _event_node(camera: MediaId, event: HistoryEvent) -> BrowseMediaSource:
-    """Return a camera's playable event, titled with its local time and kind."""
-    when = dt_util.as_local(event.start).strftime(TITLE_TIME_FORMAT)
+def event_title(
+    event: HistoryEvent, snapshots: CameraSnapshots | None, now: datetime
+) -> str:
+    """Return an event's title: its kind first (a person, not just motion), then when."""
     kind = EVENT_KINDS.get(event.event_type, "Event")
+    if event.event_type is HistoryEventType.MOTION and snapshots is not None:
+        subtype = snapshots.motion_kind(event.start)
+        kind = MOTION_KINDS.get(subtype, kind) if subtype is not None else kind
+    local = dt_util.as_local(event.start)
+    same_day = local.date() == dt_util.as_local(now).date()
+    when = local.strftime(TITLE_TIME_FORMAT if same_day else TITLE_DATE_TIME_FORMAT)
+    return f"{kind} · {when}"
+
+
+def _event_node(
+    camera: MediaId, event: HistoryEvent, snapshots: CameraSnapshots | None
+) -> BrowseMediaSource:
+    """Return a camera's playable event, titled kind first."""
     return BrowseMediaSource(
         domain=DOMAIN,
         identifier=MediaId(camera.entry_id, camera.device_id, event.id).identifier,
         media_class=MediaClass.VIDEO,
         media_content_type=MediaType.VIDEO,
-        title=f"{when} - {kind}",
+        title=event_title(event, snapshots, dt_util.utcnow()),
         can_play=True,
         can_expand=False,
         thumbnail=event_thumbnail_url(camera.entry_id, camera.device_id, event.start),

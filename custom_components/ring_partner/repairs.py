@@ -1,7 +1,8 @@
 """Every repair issue of the Ring Partner integration, and the fix flow of the fixable one.
 
 Missing external URL (Appstore linking needs one), a link Ring left awaiting (fixable), no
-webhook received since linking, and webhook signatures that keep failing.
+webhook received since linking, webhook signatures that keep failing, and partner URLs that
+no longer reach Home Assistant (fixable once the new ones are registered).
 """
 
 from typing import Any
@@ -21,6 +22,44 @@ NO_EXTERNAL_URL_ISSUE = "no_external_url"
 NO_EXTERNAL_URL_DOCS = "https://www.home-assistant.io/docs/configuration/remote/"
 NO_WEBHOOK_ISSUE = "no_webhook_received"
 SIGNATURE_FAILURES_ISSUE = "webhook_signature_failures"
+
+
+PARTNER_URLS_ISSUE = "partner_urls"
+# The reasons that come with new URLs to register; the others have none to offer.
+_PARTNER_URLS_FIXABLE = ("cloudhook_ended", "external_url_changed")
+
+
+def partner_urls_issue_id(app_key: str) -> str:
+    """Return the id of a Ring app's "URLs no longer work" issue."""
+    return f"{PARTNER_URLS_ISSUE}_{app_key}"
+
+
+@callback
+def async_create_partner_urls_issue(
+    hass: HomeAssistant,
+    app_key: str,
+    reason: str,
+    *,
+    client_id: str,
+    urls: dict[str, str] | None,
+) -> None:
+    """Tell the user the URLs in Ring's console stopped working, with the new ones."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        partner_urls_issue_id(app_key),
+        is_fixable=reason in _PARTNER_URLS_FIXABLE,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=reason,
+        translation_placeholders={"client_id": client_id, **(urls or {})},
+        data={"client_id": client_id, **(urls or {})},
+    )
+
+
+@callback
+def async_delete_partner_urls_issue(hass: HomeAssistant, app_key: str) -> None:
+    """Forget a Ring app's URL issue (they work again, or the new ones are registered)."""
+    ir.async_delete_issue(hass, DOMAIN, partner_urls_issue_id(app_key))
 
 
 def awaiting_issue_id(account_id: str) -> str:
@@ -177,8 +216,45 @@ class CompleteIntegrationRepairFlow(RepairsFlow):
         )
 
 
+class PartnerUrlsRepairFlow(RepairsFlow):
+    """Confirm that the new URLs are in Ring's console; they become the registered ones."""
+
+    def __init__(self, client_id: str, urls: dict[str, str]) -> None:
+        """Initialize with the Ring app and its new URLs."""
+        self.client_id = client_id
+        self.urls = urls
+
+    async def async_step_init(
+        self, user_input: dict[str, str] | None = None
+    ) -> RepairsFlowResult:
+        """Start with the confirmation."""
+        return await self.async_step_confirm()
+
+    async def async_step_confirm(
+        self, user_input: dict[str, str] | None = None
+    ) -> RepairsFlowResult:
+        """Show the URLs; on Submit remember them as what Ring's console holds."""
+        if user_input is not None:
+            # Imported here: partner_urls imports this module for its issues.
+            from .partner_urls import DATA_PARTNER_URLS, PartnerUrlSet, Route  # noqa: PLC0415
+
+            await self.hass.data[DATA_PARTNER_URLS].async_mark_registered(
+                self.client_id, PartnerUrlSet(urls=self.urls, route=Route.EXTERNAL)
+            )
+            return self.async_create_entry(data={})
+        return self.async_show_form(
+            step_id="confirm",
+            data_schema=probatio.Schema({}),
+            description_placeholders={"client_id": self.client_id, **self.urls},
+        )
+
+
 async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, Any] | None
 ) -> RepairsFlow:
-    """Create the fix flow for a link left awaiting (the only fixable issue)."""
-    return CompleteIntegrationRepairFlow(str((data or {})["account_id"]))
+    """Create the fix flow of a fixable issue: an awaiting link or new partner URLs."""
+    data = data or {}
+    if issue_id.startswith(PARTNER_URLS_ISSUE):
+        urls = {k: str(v) for k, v in data.items() if k.endswith("_url")}
+        return PartnerUrlsRepairFlow(str(data["client_id"]), urls)
+    return CompleteIntegrationRepairFlow(str(data["account_id"]))

@@ -1,10 +1,10 @@
-"""Clip download: `POST /v1/devices/{device_id}/media/video/download` (§4.3).
+"""Clip download: `POST /v1/devices/{device_id}/media/video/download` (docs/media.md#clip-download).
 
 200 with the whole window, 206 with `X-Media-Length` (or `X-Media-Duration`, or both: the
-doc names both, §11 item 16) when footage covers only part of it, 416 `TIMESTAMP_NOT_FOUND`
+doc names both, docs/ambiguities.md#clip-length-header) when footage covers only part of it, 416 `TIMESTAMP_NOT_FOUND`
 when nothing was recorded, 403 `TIME_RANGE_NOT_AUTHORIZED` before consent. The clip is the
 first contiguous stretch of footage in the window. Choices for gaps: 425 `RECORDING_NOT_READY`
-as for images while footage is still processed (§11 item 17); `codec: "hevc"` is accepted but
+as for images while footage is still processed (docs/ambiguities.md#recording-latency); `codec: "hevc"` is accepted but
 the simulator always encodes H.264; `audio_enabled` is accepted, clips carry no audio.
 A multi-camera's lens is chosen as for images (`?component_id=` or `components`); footage
 that overlaps a corrupt recording answers 422 `CORRUPT_RECORDING`.
@@ -32,8 +32,8 @@ from .requests import (
 from .search import clip_coverage
 
 CLIP_PATH: Final = "/v1/devices/{device_id}/media/video/download"
-MAX_DURATION_MS: Final = 900_000  # §4.3: duration <= 15 min
-MAX_FRAME_RATE: Final = 25  # §4.3: frame_rate <= 25
+MAX_DURATION_MS: Final = 900_000  # docs/media.md#clip-download: duration <= 15 min
+MAX_FRAME_RATE: Final = 25  # docs/media.md#clip-download: frame_rate <= 25
 CLIP_CODECS: Final = ("avc", "hevc")
 
 

@@ -31,7 +31,7 @@ class MediaOptions:
     """Runtime switches for readings of the docs that disagree (`/_sim/media/config`).
 
     `clip_length_header`: the clip table names `X-Media-Length`, a best-practices line
-    `X-Media-Duration` (ring-partner-api.md §4.3, §11 item 16). `clip_redirect`: answer clip
+    `X-Media-Duration` (docs/media.md#clip-download, docs/ambiguities.md#clip-length-header). `clip_redirect`: answer clip
     requests with the 301 that "may occur" and serve the MP4 from the media host.
     """
 
@@ -145,7 +145,7 @@ class MediaContext:
         request_id: str,
         event_ids: tuple[str, ...],
     ) -> str:
-        """Store a download and return its presigned-style URL on the media host (§4.4)."""
+        """Store a download and return its presigned-style URL on the media host (docs/media.md#image-download)."""
         now = self.state.now_ms()
         self.downloads = {
             key: item for key, item in self.downloads.items() if item.expires_ms > now

@@ -1,11 +1,11 @@
 """The media host: `GET /v1/download?security_token=...` serves presigned stills and clips.
 
-It sits on its own port (another origin, as Ring's `download-<region>` hosts, §4.4) and
+It sits on its own port (another origin, as Ring's `download-<region>` hosts, docs/media.md#image-download) and
 needs no bearer token; the request-log middleware records whether one was sent anyway.
 A URL works until `X-Amz-Expires` seconds after `X-Amz-Date` (presigned URL lifetime is
-undocumented, §11 item 15: `media_url_lifetime_s`); after that, or with any query value
+undocumented, docs/ambiguities.md#image-timing-and-presigned-urls: `media_url_lifetime_s`); after that, or with any query value
 altered, the answer is 403. Serving media of a history event flips its
-`is_third_party_reviewed` (§5).
+`is_third_party_reviewed` (docs/ring-api.md#event-history).
 """
 
 from aiohttp import web

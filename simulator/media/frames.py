@@ -1,7 +1,7 @@
 """Synthetic camera frames for the simulator's images, clips and live video.
 
 Every frame shows a moving pattern, the device name and the capture time, plus the
-watermark Ring burns into all partner media since 2026-06-08 (ring-partner-api.md §4):
+watermark Ring burns into all partner media since 2026-06-08 (docs/media.md):
 a Ring logo top-left and the device id, app name and timestamp top-right. Frames of a lens of
 a multi-camera also carry a solid marker square in the bottom-right corner whose colour
 names the lens (`LENS_COLOURS`, by lens position), so tests can tell lenses apart.
@@ -20,8 +20,9 @@ type ImageFormat = Literal["jpeg", "png"]
 
 DEFAULT_WIDTH: Final = 1280
 DEFAULT_HEIGHT: Final = 720
-MAX_WIDTH: Final = 1920  # §4.4 image_options.resolution.width 1-1920
-MAX_HEIGHT: Final = 1080  # §4.4 image_options.resolution.height 1-1080
+# image_options.resolution: width 1-1920, height 1-1080 (docs/media.md#image-request)
+MAX_WIDTH: Final = 1920
+MAX_HEIGHT: Final = 1080
 DEFAULT_APP_NAME: Final = "Ring Partner Simulator"
 
 _PATTERN_PERIOD_MS: Final = 4000

@@ -1,4 +1,4 @@
-"""Image download, step 1: `POST /v1/devices/{device_id}/media/image/download` (§4.4).
+"""Image download, step 1: `POST /v1/devices/{device_id}/media/image/download` (docs/media.md#image-download).
 
 Success is a 303 to a presigned URL on the media host (another origin); the still itself is
 served by `downloads.py`. Checks run in this order: bearer (401), device (404), body

@@ -1,6 +1,6 @@
 """The device side of a WHEP session: an aiortc peer connection answering a recvonly offer.
 
-Codec choice (ring-partner-api.md §4.1, §11 item 13): Ring answers with H.264 (observed
+Codec choice (docs/media.md#whep-live-view, docs/ambiguities.md#whep-session-details): Ring answers with H.264 (observed
 `profile-level-id=42001f;packetization-mode=1` with RTX; browsers got High `64001f`), so
 H.264 is preferred; VP8 is used only when the offer has no H.264. With `whep_h264_profile`
 `auto` the answer is aiortc's (both of its Constrained Baseline entries, each with RTX); with

@@ -1,6 +1,6 @@
-"""Validation of media download bodies, shared by image and clip requests (§4.3, §4.4).
+"""Validation of media download bodies, shared by image and clip requests (docs/media.md#clip-download, docs/media.md#image-download).
 
-Choices where ring-partner-api.md is silent or contradictory (§11):
+Choices where the docs are silent or contradictory (docs/ambiguities.md):
 - A missing or empty body (also `{}`) is 403 `REQUEST_FORBIDDEN` "Cannot authorize: empty
   request body", as observed by third parties; every other bad field is 400
   `INVALID_PAYLOAD` with `source.pointer` naming the field in dotted form.
@@ -14,8 +14,9 @@ from aiohttp import web
 
 from .frames import MAX_HEIGHT, MAX_WIDTH
 
-MAX_AGE_MS: Final = 180 * 86_400_000  # §4.4: within the last 180 days
-MAX_WINDOW_MS: Final = 86_400_000  # §4.4: end_timestamp - start_timestamp <= 24 h
+# Within the last 180 days, and end_timestamp - start_timestamp <= 24 h (docs/media.md#image-request)
+MAX_AGE_MS: Final = 180 * 86_400_000
+MAX_WINDOW_MS: Final = 86_400_000
 
 
 class MediaProblem(Exception):

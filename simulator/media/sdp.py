@@ -1,8 +1,8 @@
-"""Checks on WHEP offers, as Ring's media server applies them (ring-partner-api.md §4.1).
+"""Checks on WHEP offers, as Ring's media server applies them (docs/media.md#whep-live-view).
 
 Ring documents no trickle ICE: clients gather every candidate, then POST one complete offer.
 An offer without any `a=candidate` line could therefore never connect; by default it is
-refused with 400, and `require_ice_candidates=False` selects the lenient reading (§11 item 13).
+refused with 400, and `require_ice_candidates=False` selects the lenient reading (docs/ambiguities.md#whep-session-details).
 """
 
 from dataclasses import dataclass, field

@@ -1,6 +1,6 @@
-"""Find recorded footage for image and clip requests (ring-partner-api.md §4.3, §4.4).
+"""Find recorded footage for image and clip requests (docs/media.md#clip-download, docs/media.md#image-download).
 
-Choices for the gaps in §11:
+Choices for the gaps in docs/ambiguities.md:
 - item 15: `at_timestamp` honours Ring staff's ±10 s tolerance and picks the recorded instant
   nearest the requested one; `latest_in_range` returns the last recorded instant inside the
   window (frame end, not start) and applies no tolerance.

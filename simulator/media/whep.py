@@ -1,11 +1,11 @@
-"""WHEP live view: `POST .../media/streaming/whep/sessions` and `DELETE .../sessions/{id}` (§4.1).
+"""WHEP live view: `POST .../media/streaming/whep/sessions` and `DELETE .../sessions/{id}` (docs/media.md#whep-live-view).
 
 A session answers 201 with an SDP answer and an absolute `Location`, sends synthetic video
 (and Opus silence when audio was offered), and is closed by the server at the cap: 30 s on
 battery, 60 s on line power (`whep_cap_battery_s` / `whep_cap_wired_s`, scaled by
 `time_scale`). It creates an `on_demand` history entry and, when it ends, a recording of its
 time span; while it runs, that span already counts as footage. Device offline or removed and
-app uninstall end sessions too. Choices for §11 item 13: DELETE answers 204, and 404 for an
+app uninstall end sessions too. Choices for docs/ambiguities.md#whep-session-details: DELETE answers 204, and 404 for an
 unknown, deleted or already ended session; any number of concurrent sessions is allowed; the
 cap is per session. `?component_id=N` must name a lens of a multi-camera (400 otherwise) and
 selects whose frames are sent; other cameras accept any non-negative integer and ignore it.

@@ -68,6 +68,8 @@ def test_link_time_accepted(offset: timedelta) -> None:
         ("1771130906.289", timedelta(0)),
         ("\uff11\uff17\uff17\uff11", timedelta(0)),
         ("9" * 40, timedelta(0)),
+        ("9" * 16, timedelta(0)),
+        ("1" * 16, timedelta(0)),
     ],
 )
 def test_link_time_rejected(time: str, offset: timedelta) -> None:

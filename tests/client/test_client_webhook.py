@@ -252,9 +252,9 @@ def test_subscription_events(type_name: str, event_type: WebhookEventType) -> No
 
 def test_unknown_type_kept() -> None:
     """Unknown (e.g. Early Access sensor) types are kept with their raw name."""
-    event = _parse(_envelope("flood_detected"))
+    event = _parse(_envelope("glass_break_detected"))
     assert event.event_type is WebhookEventType.UNKNOWN
-    assert event.type_name == "flood_detected"
+    assert event.type_name == "glass_break_detected"
     assert event.device_id == DEVICE
 
 

@@ -1,4 +1,4 @@
-"""Tests for the simulator's clip download (ring-partner-api.md §4.3)."""
+"""Tests for the simulator's clip download (docs/media.md#clip-download)."""
 
 import io
 from typing import Any

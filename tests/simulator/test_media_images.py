@@ -1,4 +1,4 @@
-"""Tests for the simulator's image download and media host (ring-partner-api.md §4.4)."""
+"""Tests for the simulator's image download and media host (docs/media.md#image-download)."""
 
 import io
 from typing import Any

@@ -12,14 +12,14 @@ from simulator.webhooks import compute_signature, device_event_data
 
 
 def test_nonce_vector() -> None:
-    """ring-partner-api.md §1.6 test vector."""
+    """The nonce test vector of docs/linking.md#nonce-test-vector."""
     nonce = compute_nonce("test-hmac-key", "1771130906289", "ava1.ring.account.XXXYYY")
     assert nonce == "qexVypp7hnEZKz7jsI96n5DEp_jrbDeSKXSYWP5KHHE"
     assert len(nonce) == 43
 
 
 def test_signature_vector() -> None:
-    """ring-partner-api.md §6.2 test vector."""
+    """The signature test vector of docs/webhooks.md#signature-test-vector."""
     assert (
         compute_signature(b'{"meta":{"version":"1.1"}}', "test-hmac-key")
         == "sha256=f6b72bfca6f536d65c0a04d3b78e1fc105ea9e9f04d70bb724f4872cefb1d269"
@@ -64,7 +64,7 @@ def test_iso_round_trip() -> None:
 def test_motion_subtype_placement(
     placement: str, on_data: bool, in_attributes: bool
 ) -> None:
-    """The motion subtype goes where the switch says (§6.5 placement conflict)."""
+    """The motion subtype goes where the switch says (docs/ambiguities.md#motion-subtype-placement)."""
     data = device_event_data(
         "motion_detected", "dev", 5, subtype="human", placement=placement
     )

@@ -1,4 +1,4 @@
-"""Tests for the simulator's WHEP live view with a real aiortc client (§4.1)."""
+"""Tests for the simulator's WHEP live view with a real aiortc client (docs/media.md#whep-live-view)."""
 
 import asyncio
 from collections.abc import AsyncIterator

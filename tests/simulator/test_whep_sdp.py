@@ -1,4 +1,4 @@
-"""Tests for the simulator's WHEP offer checks (ring-partner-api.md §4.1)."""
+"""Tests for the simulator's WHEP offer checks (docs/media.md#whep-live-view)."""
 
 import pytest
 

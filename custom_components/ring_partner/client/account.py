@@ -49,15 +49,20 @@ class AppIntegration:
 
     @classmethod
     def from_json(cls, body: JsonObject) -> Self:
-        """Build from the flat PATCH answer (a JSON:API wrapper is tolerated)."""
+        """Build from the flat POST or PATCH answer (a JSON:API wrapper is tolerated)."""
         if "status" not in body and isinstance(body.get("data"), dict):
             body = as_object(as_object(body["data"]).get("attributes"))
         status = opt_str(body.get("status"))
         if status is None:
             msg = "app integration: missing 'status'"
             raise RingPartnerParseError(msg)
+        try:
+            integration_status = IntegrationStatus(status)
+        except ValueError:
+            msg = "app integration: unknown 'status'"
+            raise RingPartnerParseError(msg) from None
         return cls(
-            status=IntegrationStatus(status),
+            status=integration_status,
             account_identifier=opt_str(body.get("account_identifier")),
             updated_at=iso_to_datetime(body.get("updated_at")),
         )

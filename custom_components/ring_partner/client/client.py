@@ -52,11 +52,9 @@ class RingPartnerClient(MediaApi):
         if account_identifier is not None:
             body["account_identifier"] = account_identifier
         response = await self._auth.request("POST", APP_INTEGRATIONS_PATH, json=body)
-        status = opt_str(response.json().get("status"))
-        if status is None:
-            msg = "app integration answer lacks 'status'"
-            raise RingPartnerParseError(msg)
-        return IntegrationStatus(status)
+        # Flat as documented, or JSON:API-wrapped as one emulator answers
+        # (docs/ambiguities.md#app-integrations-answer).
+        return AppIntegration.from_json(response.json()).status
 
     async def update_app_integration(
         self,

@@ -21,6 +21,9 @@ USERS_ME_PATH: Final = "/v1/users/me"
 APP_INTEGRATIONS_PATH: Final = "/v1/accounts/me/app-integrations"
 DEVICES_PATH: Final = "/v1/devices"
 HISTORY_PATH: Final = "/v1/history/devices/{device_id}/events"
+# Ring's RTSP bridge: RTSP over TLS on its own host and port (docs/media.md#rtsp-bridge).
+RTSP_BRIDGE_ORIGIN: Final = "rtsps://video.rtsp.amazonvision.com:322"
+RTSP_STREAM_PATH: Final = "/v1/devices/{device_id}/stream"
 
 
 def device_path(device_id: str, suffix: str = "") -> str:
@@ -91,6 +94,23 @@ class WebhookEventType(_UnknownFallbackEnum):
     APP_INTEGRATION_REMOVED = "app_integration_removed"
     SUBSCRIPTION_ACTIVATED = "subscription_activated"
     SUBSCRIPTION_DEACTIVATED = "subscription_deactivated"
+    # Early Access sensor events; names unverified (docs/webhooks.md#sensor-events).
+    CONTACT_SENSOR_FAULTED = "contact_sensor_faulted"
+    CONTACT_SENSOR_CLEARED = "contact_sensor_cleared"
+    TAMPER_DETECTED = "tamper_detected"
+    TAMPER_CLEARED = "tamper_cleared"
+    FLOOD_DETECTED = "flood_detected"
+    FLOOD_CLEARED = "flood_cleared"
+    FREEZE_DETECTED = "freeze_detected"
+    FREEZE_CLEARED = "freeze_cleared"
+    TEMPERATURE_EXCEEDED = "temperature_exceeded"
+    TEMPERATURE_CLEARED = "temperature_cleared"
+    HUMIDITY_EXCEEDED = "humidity_exceeded"
+    HUMIDITY_CLEARED = "humidity_cleared"
+    PM25_EXCEEDED = "pm25_exceeded"
+    PM25_CLEARED = "pm25_cleared"
+    CO_EXCEEDED = "co_exceeded"
+    CO_CLEARED = "co_cleared"
     UNKNOWN = "unknown"
 
 
@@ -184,13 +204,61 @@ CHIME_PLAY_ACTIONS: Final = frozenset({"chime.play", "playback"})
 # kinds, and the product image is the only per-model hint it returns (docs/ring-api.md#device-kinds).
 DOORBELL_PRODUCT_MARKERS: Final = ("doorbell", "peephole")
 
-# Capability keys that mark a sensor when they carry content (Early Access, unverified).
-SENSOR_CAPABILITIES: Final = (
-    "flood_detection",
-    "freeze_detection",
-    "contact_detection",
-    "tamper_detection",
-    "glass_break_detection",
-    "smoke_detection",
-    "co_detection_listener",
+
+class SensorType(StrEnum):
+    """What an Early Access sensor reports (docs/ambiguities.md#sensor-schemas)."""
+
+    CONTACT = "contact"
+    FLOOD = "flood"
+    FREEZE = "freeze"
+    TAMPER = "tamper"
+    TEMPERATURE = "temperature"
+    HUMIDITY = "humidity"
+    GLASS_BREAK = "glass_break"
+    SMOKE = "smoke"
+    CO = "co"
+
+
+# Capability keys that mark a sensor when they carry content (Early Access, unverified),
+# and what each one reports. `temperature` and `humidity` are keys only one emulator uses.
+SENSOR_CAPABILITY_TYPES: Final[dict[str, SensorType]] = {
+    "flood_detection": SensorType.FLOOD,
+    "freeze_detection": SensorType.FREEZE,
+    "contact_detection": SensorType.CONTACT,
+    "tamper_detection": SensorType.TAMPER,
+    "glass_break_detection": SensorType.GLASS_BREAK,
+    "smoke_detection": SensorType.SMOKE,
+    "co_detection_listener": SensorType.CO,
+    "temperature": SensorType.TEMPERATURE,
+    "humidity": SensorType.HUMIDITY,
+}
+SENSOR_CAPABILITIES: Final = tuple(SENSOR_CAPABILITY_TYPES)
+
+# Sensor webhooks that set a status field, as (field, value) (docs/webhooks.md#sensor-events).
+SENSOR_STATE_EVENTS: Final[dict[WebhookEventType, tuple[SensorType, bool]]] = {
+    WebhookEventType.CONTACT_SENSOR_FAULTED: (SensorType.CONTACT, True),
+    WebhookEventType.CONTACT_SENSOR_CLEARED: (SensorType.CONTACT, False),
+    WebhookEventType.TAMPER_DETECTED: (SensorType.TAMPER, True),
+    WebhookEventType.TAMPER_CLEARED: (SensorType.TAMPER, False),
+    WebhookEventType.FLOOD_DETECTED: (SensorType.FLOOD, True),
+    WebhookEventType.FLOOD_CLEARED: (SensorType.FLOOD, False),
+    WebhookEventType.FREEZE_DETECTED: (SensorType.FREEZE, True),
+    WebhookEventType.FREEZE_CLEARED: (SensorType.FREEZE, False),
+}
+# Threshold webhooks carry the reading under the measurement's name (one library reads them
+# so): which attribute holds it.
+SENSOR_THRESHOLD_EVENTS: Final[dict[WebhookEventType, str]] = {
+    WebhookEventType.TEMPERATURE_EXCEEDED: "temperature",
+    WebhookEventType.TEMPERATURE_CLEARED: "temperature",
+    WebhookEventType.HUMIDITY_EXCEEDED: "humidity",
+    WebhookEventType.HUMIDITY_CLEARED: "humidity",
+    WebhookEventType.PM25_EXCEEDED: "pm25",
+    WebhookEventType.PM25_CLEARED: "pm25",
+    WebhookEventType.CO_EXCEEDED: "co",
+    WebhookEventType.CO_CLEARED: "co",
+}
+SENSOR_EVENT_TYPES: Final = frozenset(SENSOR_STATE_EVENTS) | frozenset(
+    SENSOR_THRESHOLD_EVENTS
 )
+# The battery percentage one emulator reports on mains power instead of a level.
+BATTERY_ON_MAINS: Final = 255

@@ -5,6 +5,7 @@ See docs/ring-api.md#history-entry and docs/webhooks.md.
 
 from dataclasses import dataclass
 from datetime import datetime
+import math
 from typing import Self
 
 from ._json import (
@@ -14,12 +15,20 @@ from ._json import (
     iso_to_datetime,
     ms_to_datetime,
     opt_bool,
+    opt_float,
     opt_str,
     relationship_ids,
     relationship_ref,
     require_str,
 )
-from .const import HistoryEventType, MotionSubtype, SubscriptionType, WebhookEventType
+from .const import (
+    SENSOR_EVENT_TYPES,
+    SENSOR_THRESHOLD_EVENTS,
+    HistoryEventType,
+    MotionSubtype,
+    SubscriptionType,
+    WebhookEventType,
+)
 from .exceptions import RingPartnerParseError, RingPartnerWebhookError
 
 
@@ -97,6 +106,8 @@ _DEVICE_EVENT_TYPES = frozenset(
         WebhookEventType.DEVICE_OFFLINE,
     }
 )
+# Early Access sensor events are about one device too (docs/webhooks.md#sensor-events).
+_DEVICE_EVENT_TYPES |= SENSOR_EVENT_TYPES
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -125,6 +136,12 @@ class WebhookEvent:
     expires_at: datetime | None = None
     # True for an event recovered from the device's history rather than delivered by webhook.
     from_history: bool = False
+    # The subtype as Ring sent it, also when `motion_subtype` is UNKNOWN (docs/webhooks.md#motion-subtypes).
+    motion_subtype_name: str | None = None
+    # Threshold sensor events: the reading under the measurement's name, and `min`/`max`
+    # on `*_exceeded` (docs/webhooks.md#sensor-events).
+    reading: float | None = None
+    threshold_type: str | None = None
 
     @property
     def is_device_event(self) -> bool:
@@ -160,6 +177,7 @@ class WebhookEvent:
         if device_id is None and event_type in _DEVICE_EVENT_TYPES:
             device_id = source
         motion_subtype: MotionSubtype | None = None
+        motion_subtype_name: str | None = None
         if event_type is WebhookEventType.MOTION_DETECTED:
             # Webhook pages put "subType" on data; a later API doc moved it to
             # data.attributes.sub_type (docs/webhooks.md#motion-subtypes). Read both, newer
@@ -169,6 +187,9 @@ class WebhookEvent:
             )
             if raw_subtype:
                 motion_subtype = MotionSubtype(raw_subtype)
+                motion_subtype_name = raw_subtype[:64]
+        measure = SENSOR_THRESHOLD_EVENTS.get(event_type)
+        reading = opt_float(attributes.get(measure)) if measure else None
         is_subscription = event_type in {
             WebhookEventType.SUBSCRIPTION_ACTIVATED,
             WebhookEventType.SUBSCRIPTION_DEACTIVATED,
@@ -210,5 +231,10 @@ class WebhookEvent:
                 iso_to_datetime(attributes.get("expires_at"))
                 if is_subscription
                 else None
+            ),
+            motion_subtype_name=motion_subtype_name,
+            reading=reading if reading is not None and math.isfinite(reading) else None,
+            threshold_type=(
+                opt_str(attributes.get("threshold_type")) if measure else None
             ),
         )

@@ -73,6 +73,14 @@ class RingPartnerForbiddenError(RingPartnerResponseError):
     default_status: ClassVar[int] = 403
 
 
+class RingPartnerOutOfScopeError(RingPartnerForbiddenError):
+    """The app was not granted the scope the call needs (403 Out of Scope Access).
+
+    Playing a chime needs "Chime Controls" (docs/media.md#chime-playback); asking again
+    cannot help, only the user granting the scope in the Ring app.
+    """
+
+
 class RingPartnerTimeRangeNotAuthorizedError(RingPartnerForbiddenError):
     """The requested time precedes the user's consent (403 TIME_RANGE_NOT_AUTHORIZED)."""
 
@@ -103,6 +111,12 @@ class RingPartnerUnavailableError(RingPartnerResponseError):
     """The device is offline or Ring is busy (503)."""
 
     default_status: ClassVar[int] = 503
+
+
+class RingPartnerUnsupportedTransportError(RingPartnerResponseError):
+    """Ring's RTSP bridge refused every offered media transport (461)."""
+
+    default_status: ClassVar[int] = 461
 
 
 class RingPartnerRateLimitError(RingPartnerResponseError):

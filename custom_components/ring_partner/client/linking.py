@@ -52,7 +52,12 @@ def check_link_time(time: str, *, now: datetime | None = None) -> datetime:
     if not time.isascii() or not time.isdigit() or len(time) > 16:
         msg = "Account-link time is not epoch milliseconds"
         raise RingPartnerLinkError(msg)
-    minted = datetime.fromtimestamp(int(time) / 1000, tz=UTC)
+    try:
+        minted = datetime.fromtimestamp(int(time) / 1000, tz=UTC)
+    except ValueError, OverflowError, OSError:
+        # Digits only, so beyond what a datetime holds means centuries ahead.
+        msg = "Account-link time lies in the future"
+        raise RingPartnerLinkError(msg) from None
     current = now or datetime.now(UTC)
     if current.tzinfo is None:
         current = current.replace(tzinfo=UTC)

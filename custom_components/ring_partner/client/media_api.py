@@ -28,17 +28,25 @@ from .const import (
     device_path,
 )
 from .exceptions import (
+    RingPartnerBadRequestError,
+    RingPartnerForbiddenError,
     RingPartnerNotFoundError,
+    RingPartnerOutOfScopeError,
     RingPartnerParseError,
     RingPartnerRecordingNotReadyError,
 )
 from .media import MediaClip, MediaImage, Resolution, WhepSession
+from .models import ChimeSlot
 from .transport import Response
 from .webrtc import force_recvonly
 
 _LOGGER = logging.getLogger(__name__)
 
 _MAX_REDIRECTS = 3
+# Ring's generic answer to a body it cannot read, and its 403 for a missing scope
+# (docs/media.md#chime-playback, docs/ring-api.md#error-table).
+_VALIDATION_ERROR = "Validation Error"
+_OUT_OF_SCOPE = "Out of Scope Access"
 
 
 class MediaApi:
@@ -57,6 +65,7 @@ class MediaApi:
         width: int | None = None,
         height: int | None = None,
         max_bytes: int = DEFAULT_IMAGE_MAX_BYTES,
+        component_id: str | None = None,
     ) -> MediaImage:
         """Download an existing frame: POST, then GET the presigned 303 target.
 
@@ -87,6 +96,7 @@ class MediaApi:
             options["resolution"] = resolution
         if options:
             body["image_options"] = options
+        _select_component(body, component_id)
         first = await self._auth.request(
             "POST",
             device_path(device_id, "/media/image/download"),
@@ -110,6 +120,7 @@ class MediaApi:
         resolution: Resolution | None = None,
         *,
         not_ready_delays: Iterable[float] = RECORDING_NOT_READY_DELAYS,
+        component_id: str | None = None,
     ) -> MediaImage:
         """Download the frame at an event's time, waiting out 425 RECORDING_NOT_READY.
 
@@ -121,7 +132,11 @@ class MediaApi:
         while True:
             try:
                 return await self.download_image(
-                    device_id, at=at, width=resolution.width, height=resolution.height
+                    device_id,
+                    at=at,
+                    width=resolution.width,
+                    height=resolution.height,
+                    component_id=component_id,
                 )
             except RingPartnerRecordingNotReadyError:
                 if (delay := next(remaining, None)) is None:
@@ -144,6 +159,7 @@ class MediaApi:
         audio: bool | None = None,
         max_bytes: int = DEFAULT_CLIP_MAX_BYTES,
         request_timeout: float = DEFAULT_CLIP_TIMEOUT,
+        component_id: str | None = None,
     ) -> MediaClip:
         """Download recorded MP4 footage (200 full, 206 partial; 301 followed).
 
@@ -172,6 +188,7 @@ class MediaApi:
             body["video_options"] = video
         if audio is not None:
             body["audio_options"] = {"audio_enabled": audio}
+        _select_component(body, component_id)
         first = await self._auth.request(
             "POST",
             device_path(device_id, "/media/video/download"),
@@ -221,7 +238,7 @@ class MediaApi:
         return response
 
     async def create_whep_session(
-        self, device_id: str, offer_sdp: str, *, component_id: int | None = None
+        self, device_id: str, offer_sdp: str, *, component_id: int | str | None = None
     ) -> WhepSession:
         """Open a WHEP live view with a complete (non-trickle) offer.
 
@@ -258,6 +275,57 @@ class MediaApi:
             await self._auth.request("DELETE", session.url)
         except RingPartnerNotFoundError:
             _LOGGER.debug("WHEP session for %s was already gone", session.device_id)
+
+    async def play_chime(self, device_id: str, slot: ChimeSlot) -> None:
+        """Play the audio of one of the app's chime slots (Early Access).
+
+        Two body readings exist (docs/ambiguities.md#chime-playback-body): the one the docs
+        show first, `{"audio_ref": ...}`, is sent first; a 400 "Validation Error" tries
+        `{"event": ...}` once. A POST that plays a sound is never repeated on its own, and a
+        403 "Out of Scope Access" (no Chime Controls) raises at once.
+        """
+        bodies = [
+            {key: value}
+            for key, value in (("audio_ref", slot.audio_ref), ("event", slot.event))
+            if value
+        ]
+        if not bodies:
+            msg = "chime slot names neither audio_ref nor event"
+            raise ValueError(msg)
+        path = device_path(device_id, "/media/audio/playback")
+        for attempt, body in enumerate(bodies, start=1):
+            try:
+                await self._auth.request("POST", path, json=body, idempotent=False)
+            except RingPartnerForbiddenError as err:
+                if err.title != _OUT_OF_SCOPE:
+                    raise
+                raise RingPartnerOutOfScopeError(
+                    str(err),
+                    status=err.status,
+                    title=err.title,
+                    code=err.code,
+                    detail=err.detail,
+                    request_id=err.request_id,
+                ) from err
+            except RingPartnerBadRequestError as err:
+                if err.title != _VALIDATION_ERROR or attempt == len(bodies):
+                    raise
+                _LOGGER.debug(
+                    "Chime playback refused the %s reading; trying the other",
+                    next(iter(body)),
+                )
+            else:
+                return
+
+
+def _select_component(body: dict[str, object], component_id: str | None) -> None:
+    """Name the lens of a multi-camera device in a media download body.
+
+    Two of three independent libraries send `components: [{"component_id": ...}]`
+    (docs/media.md#multi-lens-devices); without one Ring uses the device's main lens.
+    """
+    if component_id is not None:
+        body["components"] = [{"component_id": component_id}]
 
 
 def _resolution(width: int | None, height: int | None) -> dict[str, int]:

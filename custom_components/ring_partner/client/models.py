@@ -5,8 +5,9 @@ callers import every model from `client.models`.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+import math
 from typing import Self
 
 from ._json import (
@@ -25,10 +26,15 @@ from ._json import (
 )
 from .account import AppIntegration, TokenResponse, User
 from .const import (
+    BATTERY_ON_MAINS,
     CHIME_PLAY_ACTIONS,
     DOORBELL_PRODUCT_MARKERS,
     SENSOR_CAPABILITIES,
+    SENSOR_CAPABILITY_TYPES,
+    SENSOR_STATE_EVENTS,
+    SENSOR_THRESHOLD_EVENTS,
     DeviceKind,
+    SensorType,
 )
 from .events import HistoryEvent, WebhookEvent
 from .media import MediaClip, MediaImage, WhepSession
@@ -36,6 +42,7 @@ from .media import MediaClip, MediaImage, WhepSession
 __all__ = [
     "AppIntegration",
     "AudioCapability",
+    "ChimeSlot",
     "Device",
     "DeviceCapabilities",
     "DeviceConfigurations",
@@ -59,26 +66,92 @@ def _time_value(value: object) -> datetime | None:
     return iso_to_datetime(value) or ms_to_datetime(value)
 
 
-def derive_kind(
-    capabilities: DeviceCapabilities | None, image_url: str | None
-) -> DeviceKind:
-    """Name what a device is from the capabilities it reports (and its product image).
+def has_content(value: object) -> bool:
+    """Return True when a capability value carries real content.
 
-    Video means a camera, a doorbell when Ring's product image names one; chime audio
-    without video a chime; detection blocks a sensor (docs/ring-api.md#device-kinds).
+    Ring marks a capability a device lacks with null, but other servers send an object whose
+    fields are all null, empty lists or zero slots (docs/ambiguities.md#device-kinds): only
+    true booleans, non-zero numbers, non-empty strings and containers holding such count.
     """
-    if capabilities is None:
-        return DeviceKind.UNKNOWN
-    if capabilities.has_video:
-        product = (image_url or "").lower()
-        if any(marker in product for marker in DOORBELL_PRODUCT_MARKERS):
-            return DeviceKind.DOORBELL
-        return DeviceKind.CAMERA
-    if capabilities.is_chime:
-        return DeviceKind.CHIME
-    if capabilities.sensors:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return value != 0
+    if isinstance(value, str):
+        return bool(value)
+    if isinstance(value, dict):
+        return any(has_content(item) for item in value.values())
+    if isinstance(value, list):
+        return any(has_content(item) for item in value)
+    return False
+
+
+def derive_kind(
+    capabilities: DeviceCapabilities | None,
+    image_url: str | None,
+    status: DeviceStatus | None = None,
+) -> DeviceKind:
+    """Name what a device is from the evidence it carries (and its product image).
+
+    Video with content means a camera, a doorbell when Ring's product image names one;
+    chime audio without video a chime; sensor blocks with content, or sensor readings in
+    status, a sensor (docs/ring-api.md#device-kinds, docs/ambiguities.md#device-kinds).
+    """
+    if capabilities is not None:
+        if capabilities.has_video:
+            product = (image_url or "").lower()
+            if any(marker in product for marker in DOORBELL_PRODUCT_MARKERS):
+                return DeviceKind.DOORBELL
+            return DeviceKind.CAMERA
+        if capabilities.is_chime:
+            return DeviceKind.CHIME
+        if capabilities.sensor_types:
+            return DeviceKind.SENSOR
+    if status is not None and status.sensor_types:
         return DeviceKind.SENSOR
     return DeviceKind.UNKNOWN
+
+
+def _finite(value: float | None) -> float | None:
+    """Return a finite number, else None (Python's JSON decoder accepts NaN)."""
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _reading(value: object) -> tuple[float | None, str | None]:
+    """Read a measurement sent as a bare number or as `{"value", "unit"}`."""
+    if isinstance(value, dict):
+        reading = as_object(value)
+        unit = opt_str(reading.get("unit"))
+        return _finite(opt_float(reading.get("value"))), unit.lower() if unit else None
+    return _finite(opt_float(value)), None
+
+
+def _celsius(value: object) -> float | None:
+    """Return a temperature in degrees Celsius; the one emulator that names a unit says `celsius`."""
+    reading, unit = _reading(value)
+    if reading is None:
+        return None
+    if unit in {"fahrenheit", "f", "°f"}:
+        return round((reading - 32) * 5 / 9, 2)
+    if unit not in {None, "celsius", "c", "°c"}:
+        return None
+    return reading
+
+
+def _percentage(value: object) -> float | None:
+    """Return a percentage reading from 0 to 100, else None."""
+    reading, unit = _reading(value)
+    if reading is None or unit not in {None, "percent", "%"}:
+        return None
+    return reading if 0 <= reading <= 100 else None
+
+
+def _battery(value: object) -> int | None:
+    """Return a battery level from 0 to 100; 255 (mains power) and other values are None."""
+    level = opt_int(as_object(value).get("percentage"))
+    if level is None or level == BATTERY_ON_MAINS or not 0 <= level <= 100:
+        return None
+    return level
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -92,9 +165,55 @@ class DeviceStatus:
     snooze_active: bool | None = None
     snooze_until: datetime | None = None
     # Sensors (Early Access; unverified, docs/ambiguities.md#sensor-schemas): independent
-    # booleans, None when not a sensor.
+    # booleans and readings, None when the device does not report them.
     flood_faulted: bool | None = None
     freeze_faulted: bool | None = None
+    contact_faulted: bool | None = None
+    tamper_detected: bool | None = None
+    temperature: float | None = None
+    humidity: float | None = None
+    battery_percentage: int | None = None
+    signal_strength: str | None = None
+
+    @property
+    def sensor_types(self) -> tuple[SensorType, ...]:
+        """Return what the status reports as a sensor, in `SensorType` order."""
+        values = {
+            SensorType.CONTACT: self.contact_faulted,
+            SensorType.FLOOD: self.flood_faulted,
+            SensorType.FREEZE: self.freeze_faulted,
+            SensorType.TAMPER: self.tamper_detected,
+            SensorType.TEMPERATURE: self.temperature,
+            SensorType.HUMIDITY: self.humidity,
+        }
+        return tuple(kind for kind in SensorType if values.get(kind) is not None)
+
+    def with_event(self, event: WebhookEvent) -> Self:
+        """Return the status a sensor webhook implies, until the next poll says otherwise.
+
+        Ring calls `/status` the source of truth and its events the news between polls
+        (docs/webhooks.md#sensor-events); other events change nothing.
+        """
+        if (change := SENSOR_STATE_EVENTS.get(event.event_type)) is not None:
+            match change:
+                case (SensorType.CONTACT, value):
+                    return replace(self, contact_faulted=value)
+                case (SensorType.FLOOD, value):
+                    return replace(self, flood_faulted=value)
+                case (SensorType.FREEZE, value):
+                    return replace(self, freeze_faulted=value)
+                case (SensorType.TAMPER, value):
+                    return replace(self, tamper_detected=value)
+        measure = SENSOR_THRESHOLD_EVENTS.get(event.event_type)
+        if measure == "temperature" and event.reading is not None:
+            return replace(self, temperature=_finite(event.reading))
+        if (
+            measure == "humidity"
+            and event.reading is not None
+            and 0 <= event.reading <= 100
+        ):
+            return replace(self, humidity=event.reading)
+        return self
 
     @classmethod
     def from_resource(cls, resource: JsonObject) -> Self:
@@ -114,6 +233,18 @@ class DeviceStatus:
             freeze_faulted=opt_bool(
                 as_object(attributes.get("freeze_detection")).get("faulted")
             ),
+            contact_faulted=opt_bool(
+                as_object(attributes.get("contact_detection")).get("faulted")
+            ),
+            tamper_detected=opt_bool(
+                as_object(attributes.get("tamper_detection")).get("detected")
+            ),
+            temperature=_celsius(attributes.get("temperature")),
+            humidity=_percentage(attributes.get("humidity")),
+            battery_percentage=_battery(attributes.get("battery_status")),
+            signal_strength=opt_str(
+                as_object(attributes.get("signal_strength")).get("value")
+            ),
         )
 
 
@@ -126,6 +257,11 @@ class VideoCapability:
     max_resolution: int | None = None
     supported_resolutions: tuple[int, ...] = ()
     configurations: tuple[str, ...] = ()
+
+    @property
+    def has_content(self) -> bool:
+        """Return True when the block names a codec or a resolution (not an object of nulls)."""
+        return bool(self.codecs or self.supported_resolutions or self.max_resolution)
 
     @classmethod
     def from_json(cls, video: JsonObject) -> Self:
@@ -152,8 +288,11 @@ class AudioCapability:
 
     @property
     def can_play_chime(self) -> bool:
-        """Return True when the block carries chime slots or a chime playback action."""
-        return self.customizable_slots is not None or bool(
+        """Return True when the block carries chime slots or a chime playback action.
+
+        Zero slots and an empty action list are no evidence (docs/ambiguities.md#device-kinds).
+        """
+        return bool(self.customizable_slots) or bool(
             CHIME_PLAY_ACTIONS.intersection(self.supported_actions or ())
         )
 
@@ -172,13 +311,17 @@ class DeviceCapabilities:
     motion_detection_configurations: tuple[str, ...] = ()
     image_enhancements: tuple[str, ...] = ()
     battery_status: bool = False
-    # Sensor capability keys present, in Ring's key order (a tuple keeps diagnostics JSON).
+    # Sensor capability keys present (not null), in Ring's key order (a tuple keeps
+    # diagnostics JSON); `sensor_types` names those that carry content.
     sensors: tuple[str, ...] = ()
+    sensor_types: tuple[SensorType, ...] = ()
+    # Lens ids of a multi-camera device, as strings (docs/media.md#multi-lens-devices).
+    components: tuple[str, ...] = ()
 
     @property
     def has_video(self) -> bool:
-        """Return True when the device streams video (cameras and doorbells)."""
-        return self.video is not None
+        """Return True when the device streams video: a `video` block with content."""
+        return self.video is not None and self.video.has_content
 
     @property
     def is_chime(self) -> bool:
@@ -217,18 +360,36 @@ class DeviceCapabilities:
                 if isinstance(audio, dict)
                 else None
             ),
-            motion_detection=isinstance(motion, dict),
+            motion_detection=has_content(motion),
             motion_detection_configurations=str_tuple(
                 as_object(motion).get("configurations")
             ),
             image_enhancements=str_tuple(
                 as_object(attributes.get("image_enhancements")).get("configurations")
             ),
-            battery_status=attributes.get("battery_status") is not None,
+            battery_status=has_content(attributes.get("battery_status")),
             sensors=tuple(
                 key for key in SENSOR_CAPABILITIES if attributes.get(key) is not None
             ),
+            sensor_types=tuple(
+                kind
+                for key, kind in SENSOR_CAPABILITY_TYPES.items()
+                if has_content(attributes.get(key))
+            ),
+            components=_component_ids(attributes.get("components")),
         )
+
+
+def _component_ids(components: object) -> tuple[str, ...]:
+    """Return the lens ids of `components.items[].component_id` (strings or integers)."""
+    ids: list[str] = []
+    for item in as_list(as_object(components).get("items")):
+        raw = as_object(item).get("component_id")
+        if isinstance(raw, bool) or not isinstance(raw, str | int):
+            continue
+        if (value := str(raw)) and value not in ids:
+            ids.append(value)
+    return tuple(ids)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -282,6 +443,40 @@ class Zone:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class ChimeSlot:
+    """One of the app's chime slots (`audio.customizable_slots[]`, docs/media.md#chime-playback).
+
+    Audio is put into a slot outside the API; a slot without audio is disabled.
+    """
+
+    event: str | None
+    audio_ref: str | None = None
+    audio_name: str | None = None
+    # Where the sound file lives: not needed to play it, kept out of repr.
+    audio_url: str | None = field(default=None, repr=False)
+    disabled: bool = False
+
+    @property
+    def playable(self) -> bool:
+        """Return True when the slot holds audio that playback can name."""
+        return not self.disabled and bool(self.audio_ref or self.event)
+
+    @classmethod
+    def from_json(cls, slot: object) -> Self:
+        """Build from a slot object; no audio_ref and no disabled flag means disabled."""
+        slot_obj = as_object(slot)
+        audio_ref = opt_str(slot_obj.get("audio_ref")) or None
+        disabled = opt_bool(slot_obj.get("disabled"))
+        return cls(
+            event=opt_str(slot_obj.get("event")) or None,
+            audio_ref=audio_ref,
+            audio_name=opt_str(slot_obj.get("audio_name")),
+            audio_url=opt_str(slot_obj.get("audio_url")),
+            disabled=disabled if disabled is not None else audio_ref is None,
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class DeviceConfigurations:
     """Read-only device settings (`device-configurations`); "on"/"off" as bool.
 
@@ -297,6 +492,8 @@ class DeviceConfigurations:
     auto_zoom_track: bool | None = None
     privacy_zones: tuple[Zone, ...] = ()
     volume: int | None = None
+    # Chime slots in event order: Ring does not return them sorted (one library sorts too).
+    chime_slots: tuple[ChimeSlot, ...] = ()
 
     @classmethod
     def from_resource(cls, resource: JsonObject) -> Self:
@@ -304,6 +501,7 @@ class DeviceConfigurations:
         attributes = as_object(resource.get("attributes"))
         motion = as_object(attributes.get("motion_detection"))
         image = as_object(attributes.get("image_enhancements"))
+        audio = as_object(attributes.get("audio"))
         return cls(
             id=require_str(resource, "id", "device configurations"),
             motion_detection_enabled=opt_bool(motion.get("enabled")),
@@ -317,7 +515,17 @@ class DeviceConfigurations:
             privacy_zones=tuple(
                 Zone.from_json(zone) for zone in as_list(image.get("privacy_zones"))
             ),
-            volume=opt_int(as_object(attributes.get("audio")).get("volume")),
+            volume=opt_int(audio.get("volume")),
+            chime_slots=tuple(
+                sorted(
+                    (
+                        ChimeSlot.from_json(slot)
+                        for slot in as_list(audio.get("customizable_slots"))
+                        if isinstance(slot, dict)
+                    ),
+                    key=lambda slot: slot.event or "",
+                )
+            ),
         )
 
 
@@ -345,6 +553,36 @@ class Device:
         """Return True for cameras and doorbells."""
         return self.kind.has_video
 
+    @property
+    def sensor_types(self) -> tuple[SensorType, ...]:
+        """Return what a sensor reports, from its capabilities and its status."""
+        if self.kind is not DeviceKind.SENSOR:
+            return ()
+        found = set(self.capabilities.sensor_types if self.capabilities else ())
+        found.update(self.status.sensor_types if self.status else ())
+        return tuple(kind for kind in SensorType if kind in found)
+
+    @property
+    def components(self) -> tuple[str, ...]:
+        """Return the lens ids of a multi-camera device (empty for one lens)."""
+        if not self.has_video or self.capabilities is None:
+            return ()
+        return self.capabilities.components
+
+    @property
+    def chime_slots(self) -> tuple[ChimeSlot, ...]:
+        """Return a chime's slots (empty for other kinds)."""
+        if self.kind is not DeviceKind.CHIME or self.configurations is None:
+            return ()
+        return self.configurations.chime_slots
+
+    def with_event(self, event: WebhookEvent) -> Self:
+        """Return the device as a sensor webhook leaves it (status is the truth at polls)."""
+        if self.status is None:
+            return self
+        status = self.status.with_event(event)
+        return self if status is self.status else replace(self, status=status)
+
     @classmethod
     def from_resource(
         cls,
@@ -366,16 +604,17 @@ class Device:
             else None
         )
         image_url = opt_str(attributes.get("image_url"))
+        status = (
+            DeviceStatus.from_resource(related["status"])
+            if "status" in related
+            else None
+        )
         return cls(
             id=device_id,
             name=opt_str(attributes.get("name")) or device_id,
             image_url=image_url,
             location_id=location_ref[1] if location_ref else None,
-            status=(
-                DeviceStatus.from_resource(related["status"])
-                if "status" in related
-                else None
-            ),
+            status=status,
             capabilities=capabilities,
             location=(
                 Location.from_resource(related["location"])
@@ -387,7 +626,7 @@ class Device:
                 if "configurations" in related
                 else None
             ),
-            kind=derive_kind(capabilities, image_url),
+            kind=derive_kind(capabilities, image_url, status),
         )
 
 

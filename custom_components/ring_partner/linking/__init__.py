@@ -6,6 +6,7 @@ nonce (`views`). The registry here ties both to the config flow that waits for t
 """
 
 import asyncio
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -13,6 +14,7 @@ from functools import partial
 import hmac
 import re
 import secrets
+import time
 from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
@@ -33,7 +35,14 @@ from ..const import DOMAIN, LOGGER
 from .token_exchange import LinkCredentials, TokenExchange, UnclaimedToken
 
 # Eight digits and six tries give an attacker a 6e-8 chance; the flow aborts after that.
+# Only guesses that come with the flow's own nonce count (docs/linking.md#pairing-code).
 MAX_PAIRING_FAILURES = 5
+# Attempts whose nonce belongs to no waiting flow: per client address, this many per window.
+# Through Home Assistant Cloud there is no client address; such attempts share one budget.
+STRANGER_ATTEMPTS = 10
+STRANGER_WINDOW = 600.0
+# Addresses remembered at most; the oldest is forgotten first.
+STRANGER_ADDRESSES = 1024
 PAIRING_CODE_DIGITS = 8
 # After a link completes, its HMAC key keeps verifying webhooks until the flow has created
 # the entry; a few minutes is ample, since that happens on the user's next click or sooner.
@@ -76,6 +85,36 @@ class PendingLink:
     result: asyncio.Future[LinkResult]
     failures: int = 0
     exchange_failed: bool = False
+
+
+@dataclass(frozen=True)
+class ClaimOutcome:
+    """How a pairing code attempt ended (a key of the link page's outcomes)."""
+
+    reason: str
+    tries_left: int | None = None
+
+
+class StrangerLimit:
+    """A sliding window of attempts per client address (monotonic clock, injectable)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        """Initialize with no attempts."""
+        self._clock = clock
+        self._attempts: dict[str, deque[float]] = {}
+
+    def async_allow(self, remote: str | None) -> bool:
+        """Record an attempt; return False once the address is over its budget."""
+        now = self._clock()
+        key = remote or "relayed"
+        attempts = self._attempts.pop(key, None) or deque()
+        while attempts and attempts[0] <= now - STRANGER_WINDOW:
+            attempts.popleft()
+        attempts.append(now)
+        self._attempts[key] = attempts  # re-inserted: the dict stays oldest-first
+        while len(self._attempts) > STRANGER_ADDRESSES:
+            del self._attempts[next(iter(self._attempts))]
+        return len(attempts) <= STRANGER_ATTEMPTS
 
 
 def new_pairing_code() -> str:
@@ -132,6 +171,9 @@ class LinkingRegistry:
         # (docs/webhooks.md#integration-events).
         self._recent_keys: dict[str, datetime] = {}
         self.lock = asyncio.Lock()
+        self.strangers = StrangerLimit()
+        # The first request whose code was nowhere to be found is logged (redacted), once.
+        self.unknown_shape_logged = False
 
     @callback
     def async_register(self, pending: PendingLink) -> None:
@@ -168,13 +210,22 @@ class LinkingRegistry:
         self._recent_keys = {k: t for k, t in self._recent_keys.items() if t > now}
         return {p.hmac_key for p in self.pending.values()} | set(self._recent_keys)
 
+    def waiting(self, client_id: str | None = None) -> list[PendingLink]:
+        """Return the waiting flows, of one Ring app when its own URL was called."""
+        return [
+            p
+            for p in self.pending.values()
+            if client_id is None or p.credentials.client_id == client_id
+        ]
+
     @callback
-    def async_receive_code(self, code: str) -> None:
+    def async_receive_code(self, code: str, client_id: str | None = None) -> None:
         """Exchange a code from Ring with the apps of the waiting flows, newest first.
 
-        Several flows of one app share one attempt, since a code is single-use.
+        A code posted to one app's Token Exchange URL is tried with that app only. Several
+        flows of one app share one attempt, since a code is single-use.
         """
-        waiting = list(reversed(self.pending.values()))
+        waiting = list(reversed(self.waiting(client_id)))
         self.exchange.async_receive_code(
             code,
             list(dict.fromkeys(p.credentials for p in waiting)),
@@ -187,18 +238,38 @@ class LinkingRegistry:
         for pending in waiting:
             pending.exchange_failed = True
 
-    async def async_claim(self, nonce: str, link_time: str, code: str) -> str:
+    async def async_claim(
+        self,
+        nonce: str,
+        link_time: str,
+        code: str,
+        *,
+        client_id: str | None = None,
+        remote: str | None = None,
+    ) -> ClaimOutcome:
         """Check the pairing code, match the nonce, confirm and complete the link.
 
-        Return how it ended, a key of the Account Link page's outcomes.
+        A wrong code counts only against the flows whose unclaimed token the nonce matches:
+        guesses that count need a real redirect from Ring. Other attempts are rate limited
+        per client address and get the same answer whatever the code.
         """
+        waiting = self.waiting(client_id)
+        if not waiting:
+            return ClaimOutcome("no_flow")
+        owners = [
+            pending
+            for pending in waiting
+            if await self._async_nonce_account(pending, nonce, link_time) is not None
+        ]
+        if not owners and not self.strangers.async_allow(remote):
+            return ClaimOutcome("wrong_code")
         code = re.sub(r"[\s-]", "", code)
         matched: PendingLink | None = None
-        for pending in self.pending.values():  # no early exit: constant time
+        for pending in waiting:  # no early exit: constant time
             if hmac.compare_digest(pending.pairing_code.encode(), code.encode()):
                 matched = pending
         if matched is None:
-            return self._wrong_code()
+            return self._wrong_code(owners)
         tokens = await self.exchange.async_claimable(matched.credentials)
         if not tokens:
             reason = (
@@ -207,32 +278,39 @@ class LinkingRegistry:
                 else "no_unclaimed_token"
             )
             self._fail(matched, reason)
-            return reason
+            return ClaimOutcome(reason)
         account_id = find_nonce_account(matched.hmac_key, link_time, nonce, tokens)
         if account_id is None:
             self._fail(matched, "nonce_mismatch")
-            return "nonce_mismatch"
+            return ClaimOutcome("nonce_mismatch")
         unclaimed = tokens[account_id]
         if refused := matched.check_account(account_id):
             self.exchange.unclaimed.remove(unclaimed)
             self._fail(matched, refused)
-            return refused
-        return await self._async_confirm(matched, unclaimed, nonce)
+            return ClaimOutcome(refused)
+        return ClaimOutcome(await self._async_confirm(matched, unclaimed, nonce))
 
-    def _wrong_code(self) -> str:
-        """Count a wrong pairing code against every waiting flow; abort past the limit."""
-        for pending in list(self.pending.values()):
+    async def _async_nonce_account(
+        self, pending: PendingLink, nonce: str, link_time: str
+    ) -> str | None:
+        """Return the account of the flow's unclaimed token the nonce belongs to."""
+        tokens = await self.exchange.async_claimable(pending.credentials)
+        return find_nonce_account(pending.hmac_key, link_time, nonce, tokens)
+
+    def _wrong_code(self, owners: list[PendingLink]) -> ClaimOutcome:
+        """Count a wrong code against the flows the nonce belongs to; abort past the limit."""
+        if not owners:
+            return ClaimOutcome("wrong_code")
+        for pending in owners:
             pending.failures += 1
             if pending.failures > MAX_PAIRING_FAILURES:
                 self._fail(pending, "too_many_attempts")
-        return "wrong_code" if self.pending else "too_many_attempts"
-
-    @property
-    def tries_left(self) -> int:
-        """Return how many wrong pairing codes the waiting flows still tolerate."""
-        return min(
-            (MAX_PAIRING_FAILURES + 1 - p.failures for p in self.pending.values()),
-            default=0,
+        alive = [p for p in owners if p.flow_id in self.pending]
+        if not alive:
+            return ClaimOutcome("too_many_attempts")
+        return ClaimOutcome(
+            "wrong_code",
+            tries_left=min(MAX_PAIRING_FAILURES + 1 - p.failures for p in alive),
         )
 
     async def _async_confirm(

@@ -1,253 +1,240 @@
-"""Appstore linking over HTTP: the Token Exchange and Account Link views and the link page."""
+"""Appstore linking over HTTP: the Token Exchange and the Account Link handlers.
 
-from dataclasses import dataclass, replace
-import html
+Both run as `webhook` handlers (one id per Ring app, `partner_urls.py`), possibly relayed
+by Home Assistant Cloud, and at the fixed paths installs registered before. Every input is
+outside input: bodies are capped and decoded strictly, and anything malformed answers 400.
+"""
+
+from email.parser import BytesParser
+from email.policy import HTTP
+import json
 import re
 import time
+from typing import Final
+from urllib.parse import parse_qsl
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from homeassistant.components.http import KEY_HASS, HomeAssistantView
 from homeassistant.core import HomeAssistant, callback
 
 from ..client import RingPartnerLinkError, check_link_time
-from ..const import ACCOUNT_LINK_PATH, TOKEN_EXCHANGE_PATH
+from ..const import ACCOUNT_LINK_PATH, LOGGER, TOKEN_EXCHANGE_PATH
 from . import DATA_LINKING, LinkingRegistry
+from .page import async_render
 
+# Ring's code is a short token and the link form three short fields; nothing needs more.
+MAX_BODY_BYTES: Final = 8 * 1024
+_READ_CHUNK: Final = 4 * 1024
 _CODE_RE = re.compile(r"[\x21-\x7e]{1,2048}")  # printable ASCII, no spaces
 # Ring sends a 43-character URL-safe base64 nonce and a 13-digit epoch-ms time; the ranges
 # allow for change (docs/ambiguities.md#nonce-and-time-format).
 _NONCE_RE = re.compile(r"[A-Za-z0-9_-]{16,128}")
-_TIME_RE = re.compile(r"\d{10,16}")
+_TIME_RE = re.compile(r"[0-9]{10,16}")
+# Eight digits, perhaps grouped; anything longer is no attempt at typing one.
+MAX_PAIRING_CODE_CHARS: Final = 32
+# Field names of an unrecognised Token Exchange request, as logged: names only, shortened.
+_FIELD_NAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,32}")
 
 
-@dataclass(frozen=True, kw_only=True)
-class Outcome:
-    """What the Account Link page tells the browser."""
-
-    status: int
-    title: str
-    message: str
-    retry: bool = False
+class BadInputError(Exception):
+    """A request no handler can read; the message is the 400 answer."""
 
 
-def _outcome(status: int, title: str, message: str, *, retry: bool = False) -> Outcome:
-    """Build an outcome (keeps the table below short)."""
-    return Outcome(status=status, title=title, message=message, retry=retry)
+async def _async_read_text(request: web.Request) -> str:
+    """Return the body as text: at most MAX_BODY_BYTES of strict UTF-8.
+
+    Uses only `headers` and `content.read`, which Home Assistant Cloud's relayed requests
+    have too. Raises BadInputError.
+    """
+    declared = request.headers.get(hdrs.CONTENT_LENGTH, "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise BadInputError("Request body too large")
+    body = bytearray()
+    content = request.content  # a relayed request makes a new reader on each access
+    while chunk := await content.read(_READ_CHUNK):
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise BadInputError("Request body too large")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadInputError("Request body is not UTF-8") from None
 
 
-OUTCOMES: dict[str, Outcome] = {
-    "linked": _outcome(
-        200,
-        "Ring account linked",
-        "Your Ring account is now linked to Home Assistant. You can close this page.",
-    ),
-    "linked_awaiting": _outcome(
-        200,
-        "Ring account linked",
-        "Your Ring account is linked, but Ring did not accept the final confirmation. "
-        "Home Assistant retries it when the integration loads. You can close this page.",
-    ),
-    "malformed": _outcome(
-        400,
-        "Incomplete link",
-        "This page must be opened from the Ring app; the link is incomplete.",
-    ),
-    "expired": _outcome(
-        400,
-        "Link expired",
-        "This link from Ring is more than 10 minutes old. "
-        "Sign in again from the app in the Ring Appstore.",
-    ),
-    "future": _outcome(
-        400,
-        "Clock mismatch",
-        "This link from Ring is dated in the future. "
-        "Check the clock of Home Assistant's host, then sign in again from the Ring app.",
-    ),
-    "no_flow": _outcome(
-        404,
-        "Nothing to link",
-        "Home Assistant is not waiting for a Ring account. Start adding the Ring "
-        "Partner API integration in Home Assistant first, then sign in from the Ring app.",
-    ),
-    "wrong_code": _outcome(
-        403,
-        "Wrong pairing code",
-        "That is not the pairing code Home Assistant shows.",
-        retry=True,
-    ),
-    "too_many_attempts": _outcome(
-        403,
-        "Too many wrong codes",
-        "Linking was cancelled after too many wrong pairing codes. "
-        "Start again in Home Assistant.",
-    ),
-    "no_unclaimed_token": _outcome(
-        409,
-        "No code from Ring",
-        "Ring did not deliver a code to Home Assistant's Token Exchange URL. Check the "
-        "URLs in the Ring developer console, then start again in Home Assistant.",
-    ),
-    "code_exchange_failed": _outcome(
-        502,
-        "Code exchange failed",
-        "Ring's code could not be exchanged for a token. Check the client ID and "
-        "secret of your Ring app, then start again in Home Assistant.",
-    ),
-    "nonce_mismatch": _outcome(
-        409,
-        "Link does not match",
-        "This link does not belong to the Ring account Home Assistant received. "
-        "Check the HMAC signature key, then start again in Home Assistant.",
-    ),
-    "invalid_nonce": _outcome(
-        409,
-        "Ring refused the link",
-        "Ring answered Invalid Nonce. Start again in Home Assistant and sign in "
-        "from the Ring app within 10 minutes.",
-    ),
-    "already_configured": _outcome(
-        409,
-        "Already linked",
-        "This Ring account is already set up in Home Assistant.",
-    ),
-    "wrong_account": _outcome(
-        409,
-        "Different Ring account",
-        "You signed in with a different Ring account than the one Home Assistant "
-        "asked to reauthenticate.",
-    ),
-    "ring_unavailable": _outcome(
-        503,
-        "Ring is unavailable",
-        "Ring could not confirm the link right now. Enter the pairing code again "
-        "to retry.",
-        retry=True,
-    ),
-}
+def _form(text: str) -> dict[str, str]:
+    """Parse a form-encoded body; percent-escapes that are no UTF-8 become U+FFFD."""
+    return dict(parse_qsl(text, keep_blank_values=True))
 
 
-PROMPT = _outcome(
-    200,
-    "Link your Ring account",
-    "Enter the pairing code that Home Assistant shows in the setup dialog.",
-)
-
-
-def _page(outcome: Outcome, form: tuple[str, str] | None = None) -> web.Response:
-    """Render a small self-contained HTML page; the URL carries a nonce, so no referrer."""
-    body = f"<p>{html.escape(outcome.message)}</p>"
-    if form is not None:
-        nonce, link_time = (html.escape(value, quote=True) for value in form)
-        body += (
-            '<form method="post">'
-            f'<input type="hidden" name="nonce" value="{nonce}">'
-            f'<input type="hidden" name="time" value="{link_time}">'
-            '<label>Pairing code <input name="pairing_code" inputmode="numeric" '
-            'autocomplete="one-time-code" required autofocus></label> '
-            '<button type="submit">Link</button></form>'
+def _multipart(content_type: str, text: str) -> dict[str, str]:
+    """Parse a multipart/form-data body's text fields; anything unreadable is no field."""
+    try:
+        message = BytesParser(policy=HTTP).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n{text}".encode()
         )
-    title = html.escape(outcome.title)
-    document = (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>"
-    )
-    return web.Response(
-        status=outcome.status,
-        text=document,
-        content_type="text/html",
-        headers={
-            "Cache-Control": "no-store",
-            "Referrer-Policy": "no-referrer",
-            "X-Frame-Options": "DENY",
-        },
+        fields: dict[str, str] = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            content = part.get_content()
+            if isinstance(name, str) and isinstance(content, str):
+                fields.setdefault(name, content.strip("\r\n"))
+    except ValueError, TypeError, LookupError, AttributeError:
+        return {}
+    return fields
+
+
+def _body_fields(request: web.Request, text: str) -> dict[str, object] | None:
+    """Return the fields of a JSON object, multipart or form body; None for broken JSON."""
+    content_type = request.headers.get(hdrs.CONTENT_TYPE, "")
+    if text.lstrip().startswith("{"):
+        try:
+            document = json.loads(text)
+        except ValueError:
+            return None
+        return document if isinstance(document, dict) else None
+    if content_type.lower().startswith("multipart/form-data"):
+        return dict(_multipart(content_type, text))
+    return dict(_form(text))
+
+
+def _find_code(request: web.Request, text: str) -> object:
+    """Return the `code` from the query, a JSON body or a form body, whichever has one.
+
+    Ring's exact request is undocumented (docs/ambiguities.md#token-exchange-request).
+    """
+    if (code := request.query.get("code")) is not None:
+        return code
+    fields = _body_fields(request, text)
+    return None if fields is None else fields.get("code")
+
+
+def _describe_shape(request: web.Request, text: str) -> str:
+    """Describe a request without its values: content type, size, field names."""
+    names: list[str] = list(request.query)
+    names += [str(name) for name in _body_fields(request, text) or {}]
+    shown = sorted({n if _FIELD_NAME_RE.fullmatch(n) else "?" for n in names})
+    return (
+        f"content type {request.headers.get(hdrs.CONTENT_TYPE, 'none')[:64]!r}, "
+        f"{len(text)} characters, fields {shown}"
     )
 
 
-def _parse_link(nonce: object, link_time: object) -> tuple[str, str] | Outcome:
-    """Return (nonce, time), or the outcome for a malformed, stale or future link."""
+async def async_handle_token_exchange(
+    hass: HomeAssistant, request: web.Request, *, client_id: str | None = None
+) -> web.Response:
+    """Accept Ring's one-time code (docs/linking.md#token-exchange-url).
+
+    Anyone can call this URL: the code is exchanged in the background and the exchange is
+    the check. 404 when no flow of the app waits, so stray codes die here.
+    """
+    registry = hass.data[DATA_LINKING]
+    try:
+        text = await _async_read_text(request)
+    except BadInputError as err:
+        return web.Response(status=400, text=str(err))
+    code = _find_code(request, text)
+    if not isinstance(code, str) or not _CODE_RE.fullmatch(code):
+        if code is None and not registry.unknown_shape_logged:
+            registry.unknown_shape_logged = True
+            LOGGER.warning(
+                "The Token Exchange URL received a request without a code (%s); "
+                "please report this shape",
+                _describe_shape(request, text),
+            )
+        return web.Response(status=400, text="Missing or malformed code")
+    if not registry.waiting(client_id):
+        return web.Response(status=404, text="No account link in progress")
+    if registry.exchange.busy:
+        return web.Response(status=503, text="Busy", headers={"Retry-After": "5"})
+    registry.async_receive_code(code, client_id)
+    return web.Response(status=200, text="OK")
+
+
+def _parse_link(nonce: object, link_time: object) -> tuple[str, str] | str:
+    """Return (nonce, time), or the page outcome for a malformed, stale or future link."""
     if not (
         isinstance(nonce, str)
         and isinstance(link_time, str)
         and _NONCE_RE.fullmatch(nonce)
         and _TIME_RE.fullmatch(link_time)
     ):
-        return OUTCOMES["malformed"]
+        return "malformed"
     try:
         check_link_time(link_time)
     except RingPartnerLinkError:
-        late = int(link_time) > time.time() * 1000
-        return OUTCOMES["future" if late else "expired"]
+        return "future" if int(link_time) > time.time() * 1000 else "expired"
     return nonce, link_time
 
 
-class RingPartnerTokenExchangeView(HomeAssistantView):
-    """Receive Ring's one-time code; anyone can call it, Ring included.
+async def async_handle_account_link(
+    hass: HomeAssistant, request: web.Request, *, client_id: str | None = None
+) -> web.Response:
+    """Serve the partner sign-in page Ring sends the browser to (docs/linking.md#account-link-url).
 
-    See docs/linking.md#token-exchange-url.
+    GET asks for the pairing code only the admin who started the flow can see; the form
+    POSTs back to the same URL, which checks it and claims the token the nonce matches.
     """
+    registry = hass.data[DATA_LINKING]
+    if request.method == hdrs.METH_GET:
+        fields: dict[str, str] = dict(request.query)
+    else:
+        try:
+            fields = _form(await _async_read_text(request))
+        except BadInputError:
+            return await async_render(hass, request, "malformed")
+    link = _parse_link(fields.get("nonce"), fields.get("time"))
+    if isinstance(link, str):
+        return await async_render(hass, request, link)
+    # Only the form's POST submits a code; a GET never claims anything.
+    code = None if request.method == hdrs.METH_GET else fields.get("pairing_code", "")
+    if code is not None and not 0 < len(code) <= MAX_PAIRING_CODE_CHARS:
+        return await async_render(hass, request, "malformed")
+    if not registry.waiting(client_id):
+        return await async_render(hass, request, "no_flow")
+    if code is None:
+        return await async_render(hass, request, "prompt", form=link)
+    async with registry.lock:
+        outcome = await registry.async_claim(
+            *link, code, client_id=client_id, remote=request.remote
+        )
+    form = link if registry.waiting(client_id) else None
+    return await async_render(
+        hass, request, outcome.reason, form=form, tries_left=outcome.tries_left
+    )
+
+
+class RingPartnerTokenExchangeView(HomeAssistantView):
+    """The Token Exchange URL at its fixed path, for installs that registered it."""
 
     url = TOKEN_EXCHANGE_PATH
     name = "api:ring_partner:link:token"
     requires_auth = False
 
     async def post(self, request: web.Request) -> web.Response:
-        """Accept the form `code`; 404 when no flow waits, so stray codes die here."""
-        hass = request.app[KEY_HASS]
-        form = await request.post()
-        code = form.get("code")
-        if not isinstance(code, str) or not _CODE_RE.fullmatch(code):
-            return web.Response(status=400, text="Missing or malformed code")
-        registry = hass.data[DATA_LINKING]
-        if not registry.pending:
-            return web.Response(status=404, text="No account link in progress")
-        if registry.exchange.busy:
-            return web.Response(status=503, text="Busy", headers={"Retry-After": "5"})
-        registry.async_receive_code(code)
-        return web.Response(status=200, text="OK")
+        """Accept a code for any waiting flow."""
+        return await async_handle_token_exchange(request.app[KEY_HASS], request)
 
 
 class RingPartnerAccountLinkView(HomeAssistantView):
-    """The partner sign-in page Ring sends the browser to (docs/linking.md#account-link-url)."""
+    """The Account Link URL at its fixed path, for installs that registered it."""
 
     url = ACCOUNT_LINK_PATH
     name = "api:ring_partner:link:account"
     requires_auth = False
 
     async def get(self, request: web.Request) -> web.Response:
-        """Ask for the pairing code only the admin who started the flow can see."""
-        link = _parse_link(request.query.get("nonce"), request.query.get("time"))
-        if isinstance(link, Outcome):
-            return _page(link)
-        if not request.app[KEY_HASS].data[DATA_LINKING].pending:
-            return _page(OUTCOMES["no_flow"])
-        return _page(PROMPT, form=link)
+        """Show the pairing code form."""
+        return await async_handle_account_link(request.app[KEY_HASS], request)
 
     async def post(self, request: web.Request) -> web.Response:
-        """Check the pairing code, then claim the token whose nonce matches."""
-        form = await request.post()
-        link = _parse_link(form.get("nonce"), form.get("time"))
-        if isinstance(link, Outcome):
-            return _page(link)
-        if not isinstance(code := form.get("pairing_code"), str):
-            return _page(OUTCOMES["malformed"])
-        registry = request.app[KEY_HASS].data[DATA_LINKING]
-        if not registry.pending:
-            return _page(OUTCOMES["no_flow"])
-        async with registry.lock:
-            reason = await registry.async_claim(*link, code)
-            outcome = OUTCOMES[reason]
-            if reason == "wrong_code":
-                tries = f"Tries left: {registry.tries_left}."
-                outcome = replace(outcome, message=f"{outcome.message} {tries}")
-        return _page(outcome, form=link if outcome.retry and registry.pending else None)
+        """Check the pairing code."""
+        return await async_handle_account_link(request.app[KEY_HASS], request)
 
 
 @callback
 def async_setup_linking(hass: HomeAssistant) -> LinkingRegistry:
-    """Create the registry and register both views, once per Home Assistant run."""
+    """Create the registry and register the fixed-path views, once per Home Assistant run."""
     if (registry := hass.data.get(DATA_LINKING)) is None:
         registry = hass.data[DATA_LINKING] = LinkingRegistry(hass)
         hass.http.register_view(RingPartnerTokenExchangeView())

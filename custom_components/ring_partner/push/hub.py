@@ -20,7 +20,13 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
-from ..client import DeviceKind, WebhookEvent, WebhookEventType
+from ..client import (
+    SENSOR_EVENT_TYPES,
+    DeviceKind,
+    MotionSubtype,
+    WebhookEvent,
+    WebhookEventType,
+)
 from ..const import (
     CONF_HMAC_KEY,
     CONF_LINK_METHOD,
@@ -105,6 +111,11 @@ class WebhookHealth:
     integration_added_at: datetime | None = None
     integration_removed_at: datetime | None = None
     last_subscription_event: str | None = None
+    # Raw names Ring sent that this version does not know: webhook types and motion
+    # subtypes (Early Access names may change: docs/ambiguities.md#early-access-webhook-names).
+    unknown_type_names: Counter[str] = field(default_factory=Counter)
+    unknown_motion_subtypes: Counter[str] = field(default_factory=Counter)
+    sensor_events: int = 0
 
     @property
     def revoked(self) -> bool:
@@ -117,6 +128,12 @@ class WebhookHealth:
         if event_type not in self.counts and len(self.counts) >= MAX_COUNTED_TYPES:
             event_type = "other"
         self.counts[event_type] += 1
+
+    def record_unknown(self, counter: Counter[str], name: str) -> None:
+        """Count a raw name, folding new ones into "other" past the cap."""
+        if name not in counter and len(counter) >= MAX_COUNTED_TYPES:
+            name = "other"
+        counter[name] += 1
 
     def is_receiving(self, now: datetime | None = None) -> bool:
         """Return True when a webhook arrived within the silence window."""
@@ -135,6 +152,9 @@ class WebhookHealth:
             "signature_failures": self.signature_failures,
             "unknown_devices": self.unknown_devices,
             "unknown_types": self.unknown_types,
+            "unknown_type_names": dict(self.unknown_type_names),
+            "unknown_motion_subtypes": dict(self.unknown_motion_subtypes),
+            "sensor_events": self.sensor_events,
             "history_polls": self.history_polls,
             "history_events": self.history_events,
             "last_history_poll": self.last_history_poll,
@@ -357,8 +377,13 @@ class RingPartnerPush:
                 # Partner-app plans (docs/webhooks.md#subscription-events); nothing in
                 # Home Assistant depends on them.
                 self.health.last_subscription_event = event.type_name
+            case event_type if event_type in SENSOR_EVENT_TYPES:
+                self._async_sensor_event(event)
             case _:
                 self.health.unknown_types += 1
+                self.health.record_unknown(
+                    self.health.unknown_type_names, event.type_name[:64]
+                )
                 _log(
                     logging.DEBUG,
                     f"type:{event.type_name}",
@@ -390,6 +415,10 @@ class RingPartnerPush:
             return False
         if event.from_history:
             self.health.history_events += 1
+        if event.motion_subtype is MotionSubtype.UNKNOWN and event.motion_subtype_name:
+            self.health.record_unknown(
+                self.health.unknown_motion_subtypes, event.motion_subtype_name
+            )
         if kind == "ding" and device.kind is DeviceKind.CAMERA:
             LOGGER.info("%s pressed its button: adding doorbell entities", device.name)
             self._revealing[device.id] = event
@@ -399,6 +428,18 @@ class RingPartnerPush:
                 del self._revealing[device.id]
         self._dispatch(device.id, event)
         return True
+
+    @callback
+    def _async_sensor_event(self, event: WebhookEvent) -> None:
+        """Apply a sensor webhook to the device's status, then tell its entities."""
+        data = self.coordinator.data or {}
+        if event.device_id is None or event.device_id not in data:
+            self.health.unknown_devices += 1
+            self._async_refresh("unknown device")
+            return
+        self.health.sensor_events += 1
+        self.coordinator.async_apply_sensor_event(event)
+        self._dispatch(event.device_id, event)
 
     @callback
     def _dispatch(self, device_id: str, event: WebhookEvent) -> None:

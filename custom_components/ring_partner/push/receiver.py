@@ -13,7 +13,7 @@ import re
 import time
 from typing import Final
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from homeassistant.components.http import HomeAssistantView
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -40,6 +40,7 @@ MAX_BODY_BYTES: Final = 64 * 1024
 # Ring counts an answer after 5 s as failed (docs/webhooks.md#endpoint-rules); a body still
 # trickling in after this long is not Ring either.
 READ_TIMEOUT: Final = 5.0
+_READ_CHUNK: Final = 16 * 1024
 # Several well-formed but wrong signatures within an hour point at a wrong HMAC key.
 SIGNATURE_FAILURE_WINDOW: Final = 3600.0
 SIGNATURE_FAILURE_THRESHOLD: Final = 5
@@ -176,20 +177,43 @@ class RingPartnerWebhookReceiver:
 
 
 async def _read_body(request: web.Request) -> bytes | None:
-    """Read the raw body, or return None when it is larger than the cap."""
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+    """Read the raw body, or return None when it is larger than the cap.
+
+    Only `headers` and `content.read` are used, so Home Assistant Cloud's relayed requests
+    (webhook.async_handle_webhook's MockRequest) are read the same way.
+    """
+    declared = request.headers.get(hdrs.CONTENT_LENGTH, "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         return None
     body = bytearray()
+    content = request.content  # a relayed request makes a new reader on each access
     async with asyncio.timeout(READ_TIMEOUT):
-        while chunk := await request.content.readany():
+        while chunk := await content.read(_READ_CHUNK):
             body += chunk
             if len(body) > MAX_BODY_BYTES:
                 return None
     return bytes(body)
 
 
+async def async_answer(
+    receiver: RingPartnerWebhookReceiver, request: web.Request
+) -> web.Response:
+    """Answer one delivery to the Webhook URL, through the view or a webhook handler."""
+    # Answer with responses, not HTTPUnauthorized: HA's ban middleware must not ban
+    # Ring's addresses because of a wrong key.
+    try:
+        body = await _read_body(request)
+    except TimeoutError:
+        return web.Response(status=HTTPStatus.REQUEST_TIMEOUT)
+    if body is None:
+        receiver.stats["oversized"] += 1
+        return web.Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+    status = receiver.async_handle(body, request.headers.get(SIGNATURE_HEADER))
+    return web.Response(status=status)
+
+
 class RingPartnerWebhookView(HomeAssistantView):
-    """Ring's Webhook URL: authenticated by signature, not by Home Assistant."""
+    """Ring's Webhook URL at its fixed path: authenticated by signature, not by HA."""
 
     url = WEBHOOK_PATH
     name = "api:ring_partner:webhook"
@@ -201,19 +225,7 @@ class RingPartnerWebhookView(HomeAssistantView):
 
     async def post(self, request: web.Request) -> web.Response:
         """Answer Ring within milliseconds; API work runs after the answer."""
-        # Answer with responses, not HTTPUnauthorized: HA's ban middleware must not ban
-        # Ring's addresses because of a wrong key.
-        try:
-            body = await _read_body(request)
-        except TimeoutError:
-            return web.Response(status=HTTPStatus.REQUEST_TIMEOUT)
-        if body is None:
-            self._receiver.stats["oversized"] += 1
-            return web.Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-        status = self._receiver.async_handle(
-            body, request.headers.get(SIGNATURE_HEADER)
-        )
-        return web.Response(status=status)
+        return await async_answer(self._receiver, request)
 
 
 async def async_setup_receiver(hass: HomeAssistant) -> RingPartnerWebhookReceiver:

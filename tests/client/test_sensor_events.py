@@ -1,0 +1,134 @@
+"""Early Access sensor webhooks: parsed names, readings, and the status they imply."""
+
+import json
+from typing import Any
+
+import pytest
+
+from custom_components.ring_partner.client import (
+    SENSOR_EVENT_TYPES,
+    DeviceStatus,
+    MotionSubtype,
+    WebhookEvent,
+    WebhookEventType,
+    parse_webhook,
+)
+
+DEVICE = "ava1.ring.device.SENSOR"
+
+
+def _body(event_type: str, **attributes: Any) -> dict[str, Any]:
+    """Return a v1.1 envelope of a device event."""
+    return {
+        "meta": {"version": "1.1", "request_id": "r-1", "account_id": "a"},
+        "data": {
+            "id": f"{DEVICE}_{event_type}_1",
+            "type": event_type,
+            "attributes": {"source": DEVICE, "timestamp": 1, **attributes},
+        },
+    }
+
+
+def _parse(body: dict[str, Any]) -> WebhookEvent:
+    """Parse a body the way the receiver does (bytes in)."""
+    return parse_webhook(json.dumps(body).encode())
+
+
+@pytest.mark.parametrize(
+    ("name", "field", "value"),
+    [
+        ("contact_sensor_faulted", "contact_faulted", True),
+        ("contact_sensor_cleared", "contact_faulted", False),
+        ("tamper_detected", "tamper_detected", True),
+        ("tamper_cleared", "tamper_detected", False),
+        ("flood_detected", "flood_faulted", True),
+        ("flood_cleared", "flood_faulted", False),
+        ("freeze_detected", "freeze_faulted", True),
+        ("freeze_cleared", "freeze_faulted", False),
+    ],
+)
+def test_state_events(name: str, field: str, value: bool) -> None:
+    """Each state event is known, names its device without `source_type`, and sets its field."""
+    event = _parse(_body(name))
+    assert event.event_type is WebhookEventType(name)
+    assert event.event_type in SENSOR_EVENT_TYPES
+    assert event.device_id == DEVICE
+    status = DeviceStatus(id="s", online=True).with_event(event)
+    assert getattr(status, field) is value
+    others = {"contact_faulted", "tamper_detected", "flood_faulted", "freeze_faulted"}
+    assert all(getattr(status, other) is None for other in others - {field})
+
+
+@pytest.mark.parametrize(
+    ("body", "reading", "threshold", "temperature", "humidity"),
+    [
+        (
+            _body("temperature_exceeded", temperature=30.5, threshold_type="max"),
+            30.5,
+            "max",
+            30.5,
+            None,
+        ),
+        (_body("temperature_cleared", temperature=22), 22.0, None, 22.0, None),
+        (
+            _body("humidity_exceeded", humidity=71, threshold_type="min"),
+            71.0,
+            "min",
+            None,
+            71.0,
+        ),
+        (_body("humidity_cleared", humidity=140), 140.0, None, None, None),
+        (_body("pm25_exceeded", pm25=35.1), 35.1, None, None, None),
+        (_body("co_cleared"), None, None, None, None),
+        (_body("temperature_exceeded", temperature="hot"), None, None, None, None),
+        (
+            _body("temperature_exceeded", temperature=float("nan")),
+            None,
+            None,
+            None,
+            None,
+        ),
+    ],
+)
+def test_threshold_events(
+    body: dict[str, Any],
+    reading: float | None,
+    threshold: str | None,
+    temperature: float | None,
+    humidity: float | None,
+) -> None:
+    """Threshold events carry their reading; only sensible readings reach the status."""
+    event = _parse(body)
+    assert event.event_type in SENSOR_EVENT_TYPES
+    assert event.reading == reading
+    assert event.threshold_type == threshold
+    status = DeviceStatus(id="s").with_event(event)
+    assert (status.temperature, status.humidity) == (temperature, humidity)
+
+
+def test_other_events_change_no_status() -> None:
+    """Motion, lifecycle and unknown events leave the status as it is."""
+    status = DeviceStatus(id="s", online=True, flood_faulted=True)
+    for name in ("motion_detected", "device_online", "glass_break_detected"):
+        assert status.with_event(_parse(_body(name))) is status
+
+
+def test_threshold_fields_only_on_threshold_events() -> None:
+    """`threshold_type` and a reading on other events are not read."""
+    event = _parse(_body("flood_detected", temperature=5, threshold_type="max"))
+    assert (event.reading, event.threshold_type) == (None, None)
+
+
+def test_raw_motion_subtype_kept() -> None:
+    """An unknown subtype keeps its name (capped at 64 characters)."""
+    body = _body("motion_detected", sub_type="package_delivery")
+    event = _parse(body)
+    assert event.motion_subtype is MotionSubtype.UNKNOWN
+    assert event.motion_subtype_name == "package_delivery"
+    body["data"]["attributes"]["sub_type"] = "x" * 500
+    assert _parse(body).motion_subtype_name == "x" * 64
+    known = _parse(_body("motion_detected", sub_type="human"))
+    assert (known.motion_subtype, known.motion_subtype_name) == (
+        MotionSubtype.HUMAN,
+        "human",
+    )

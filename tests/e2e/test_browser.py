@@ -208,12 +208,6 @@ async def test_browser_link_and_live_view(
     assert integration_problems(hass.log_text()) == []
 
 
-# Issue 12 (placeholder still, translated live-view-ended error) makes this pass: strict, so the
-# marker has to go the day it does.
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs issue 12: placeholder still and the live-view-ended WebRTC error",
-)
 async def test_browser_still_and_live_view_end(
     tmp_path: Path, sim_control: SimControl, browser: Browser
 ) -> None:

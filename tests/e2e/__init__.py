@@ -1,0 +1,1 @@
+"""End-to-end tests: a real `hass` process, the simulator, and a real browser."""

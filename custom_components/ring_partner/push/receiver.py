@@ -38,7 +38,9 @@ from ..repairs import (
 from .hub import DATA_SEEN, RateLimitedLog, RingPartnerPush, WebhookSeenStore
 
 # Ring's envelopes are well under 2 KiB (docs/webhooks.md#envelope); a body far larger than
-# that is not Ring's. HA 2026.10 views have no max_body_size, so the view caps it itself.
+# that is not Ring's. The adapter caps its own read: HA 2026.11's view `max_body_size` only
+# limits `request.read()`/`post()`, the webhook component's view is shared by every
+# integration, and Home Assistant Cloud's relayed requests bypass both (docs/webhooks.md#endpoint-rules).
 MAX_BODY_BYTES: Final = 64 * 1024
 # Ring counts an answer after 5 s as failed (docs/webhooks.md#endpoint-rules); a body still
 # trickling in after this long is not Ring either.

@@ -19,17 +19,20 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.ring_partner.client import ratelimit
-from custom_components.ring_partner.client import RateLimiter
 from custom_components.ring_partner.const import CONF_DING_HOLD, CONF_MOTION_HOLD
 from custom_components.ring_partner.push.hub import LATENESS_LIMIT
 from custom_components.ring_partner.push.reconciliation import RECONCILE_INTERVAL
-from homeassistant.const import EVENT_STATE_CHANGED, Platform
+from homeassistant.const import (
+    EVENT_STATE_CHANGED,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    Platform,
+)
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from simulator import SimulatorConfig
 from simulator.scenario import BACKYARD_ID, FRONT_DOOR_ID
 
-from .conftest import CLIENT_ID, SimControl, make_sim_config
+from .conftest import SimControl, make_sim_config
 from .webhook_helpers import TestClient, post_webhook, webhook_body
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -59,20 +62,6 @@ def simulator_config() -> SimulatorConfig:
         # steps: dozens of requests in one frozen second would exceed it.
         rate_limit=0,
     )
-
-
-@pytest.fixture(autouse=True)
-def rate_limiter_on_test_clock(monkeypatch: pytest.MonkeyPatch) -> RateLimiter:
-    """Give the app's shared rate limiter the test clock its sleeps already run on.
-
-    Its default clock is `time.monotonic` bound when the module was imported, which freezer
-    cannot patch: it keeps real time, while `asyncio.sleep` waits on the loop's clock, which
-    freezer does stop. The steps run far faster than Ring's 100 requests a second of real
-    time, so the limiter would soon ask for a pause that never ends on the frozen loop.
-    """
-    limiter = RateLimiter(clock=lambda: time.monotonic())  # noqa: PLW0108  (see above)
-    monkeypatch.setitem(ratelimit._LIMITERS, CLIENT_ID, limiter)
-    return limiter
 
 
 @pytest.fixture
@@ -131,16 +120,27 @@ async def test_every_event_fires_once_within_the_limit_and_never_after(
     assert reconciler is not None
     fires: list[tuple[str, str | None]] = []
 
+    # The last fire each event entity showed: a return from "unavailable" shows the same
+    # fire again and is not a new one.
+    shown = {
+        state.entity_id: (state.state, state.attributes.get("event_id"))
+        for state in hass.states.async_all("event")
+        if state.state not in (STATE_UNAVAILABLE, STATE_UNKNOWN)
+    }
+
     @callback
     def _changed(event: Event[EventStateChangedData]) -> None:
-        new, old = event.data["new_state"], event.data["old_state"]
-        if new is None or old is None or not new.entity_id.startswith("event."):
-            return
-        if (old.state, old.attributes.get("event_id")) != (
-            new.state,
-            new.attributes.get("event_id"),
+        new = event.data["new_state"]
+        if (
+            new is None
+            or not new.entity_id.startswith("event.")
+            or new.state in (STATE_UNAVAILABLE, STATE_UNKNOWN)
         ):
+            return
+        fire = (new.state, new.attributes.get("event_id"))
+        if shown.get(new.entity_id) != fire:
             fires.append((new.entity_id, new.attributes.get("event_time")))
+        shown[new.entity_id] = fire
 
     hass.bus.async_listen(EVENT_STATE_CHANGED, _changed)
     # Whole seconds: event times and the lateness check then compare exactly.
@@ -172,6 +172,10 @@ async def test_every_event_fires_once_within_the_limit_and_never_after(
         request_ids: dict[int, str] = {}
         for now in times:
             freezer.move_to(start + timedelta(seconds=now))
+            # The loop's clock follows the test clock: the timers now due (the
+            # coordinator's refresh, the reconciliation's own round) run to the end
+            # here, so no request of theirs is in flight when the clock jumps again.
+            await hass.async_block_till_done(wait_background_tasks=True)
             for name, value in sorted(
                 actions.get(now, []), key=lambda a: a[0] != "event"
             ):
@@ -194,12 +198,11 @@ async def test_every_event_fires_once_within_the_limit_and_never_after(
                 else:
                     in_outage = False
                     await sim_control.call("DELETE", "faults")
-            # One reconciliation round per step, as its timer runs them (the timer itself
-            # is not fired: moving loop timers by the test clock would fire Home
-            # Assistant's and aiohttp's own timers early too).
+            # One reconciliation round after the step's actions, whatever its timer did
+            # before them.
             polls = health.history_polls
             await reconciler.async_reconcile()
-            await hass.async_block_till_done()
+            await hass.async_block_till_done(wait_background_tasks=True)
             if health.history_polls > polls:
                 rounds.append((now, in_outage))
         await sim_control.call("DELETE", "faults")
@@ -219,7 +222,7 @@ async def test_every_event_fires_once_within_the_limit_and_never_after(
             assert count == (1 if in_time else 0), (event, rounds, fires)
 
     @settings(
-        max_examples=3,
+        max_examples=40,
         deadline=None,
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

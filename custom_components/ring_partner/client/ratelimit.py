@@ -6,7 +6,6 @@ See docs/ring-api.md#rate-limits.
 import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
-import time
 
 from .const import DEFAULT_RATE_LIMIT, DEFAULT_RATE_PERIOD
 
@@ -23,16 +22,20 @@ class RateLimiter:
         rate: int = DEFAULT_RATE_LIMIT,
         period: float = DEFAULT_RATE_PERIOD,
         *,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        """Initialize the limiter with its budget and injectable clock and sleep."""
+        """Initialize the limiter with its budget and injectable clock and sleep.
+
+        The default clock is the running loop's, the one `asyncio.sleep` waits on: a pause
+        measured on another clock could end early or never.
+        """
         if rate < 1 or period <= 0:
             msg = "rate must be >= 1 and period > 0"
             raise ValueError(msg)
         self.rate = rate
         self.period = period
-        self._clock = clock
+        self._clock = clock or _loop_time
         self._sleep = sleep
         self._starts: deque[float] = deque(maxlen=rate)
 
@@ -50,6 +53,11 @@ class RateLimiter:
         delay = self.reserve()
         if delay > 0:
             await self._sleep(delay)
+
+
+def _loop_time() -> float:
+    """Return the running event loop's clock."""
+    return asyncio.get_running_loop().time()
 
 
 _LIMITERS: dict[str, RateLimiter] = {}

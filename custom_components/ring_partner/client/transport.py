@@ -12,7 +12,6 @@ import json as jsonlib
 import logging
 import random
 import socket
-import time
 
 import aiohttp
 from multidict import CIMultiDictProxy
@@ -91,7 +90,7 @@ class Transport:
         rate_limiter: RateLimiter | None = None,
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
         jitter: Callable[[], float] = random.random,
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
@@ -102,7 +101,6 @@ class Transport:
         self._rate_limiter = rate_limiter or RateLimiter(clock=clock, sleep=sleep)
         self._request_timeout = request_timeout
         self._sleep = sleep
-        self._clock = clock
         self._jitter = jitter
         self._max_retries = max_retries
         self._max_retry_wait = max_retry_wait

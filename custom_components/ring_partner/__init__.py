@@ -13,8 +13,8 @@ from homeassistant.helpers.config_entry_oauth2_flow import (
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
 
-from .api import RingPartnerConfigEntryAuth
-from .client import AbstractAuth, RingPartnerClient, StaticTokenAuth, get_rate_limiter
+from .api import DATA_RATE_LIMITERS, RingPartnerConfigEntryAuth
+from .client import AbstractAuth, RateLimiters, RingPartnerClient, StaticTokenAuth
 from .const import (
     CONF_ACCOUNT_ID,
     CONF_API_BASE,
@@ -109,7 +109,9 @@ async def _async_build_auth(
         websession,
         endpoints.api_base,
         OAuth2Session(hass, entry, implementation),
-        rate_limiter=get_rate_limiter(client_id),
+        rate_limiter=hass.data.setdefault(DATA_RATE_LIMITERS, RateLimiters()).get(
+            client_id
+        ),
     )
 
 

@@ -10,13 +10,20 @@ from homeassistant.exceptions import (
     OAuth2TokenRequestReauthError,
 )
 from homeassistant.helpers.config_entry_oauth2_flow import OAuth2Session
+from homeassistant.util.hass_dict import HassKey
 
 from .client import (
     AbstractAuth,
     RateLimiter,
+    RateLimiters,
     RingPartnerAuthenticationError,
     RingPartnerConnectionError,
 )
+from .const import DOMAIN
+
+# Ring's 100 requests a second are per app (docs/ring-api.md#rate-limits): every entry of
+# one client id shares a limiter, kept as long as this Home Assistant runs.
+DATA_RATE_LIMITERS: HassKey[RateLimiters] = HassKey(f"{DOMAIN}_rate_limiters")
 
 # Developer Playground tokens live 30 minutes and cannot be refreshed
 # (docs/linking.md#playground-token).

@@ -10,6 +10,7 @@ import pytest
 
 from custom_components.ring_partner.client import (
     RateLimiter,
+    RateLimiters,
     RingPartnerAuthenticationError,
     RingPartnerBadRequestError,
     RingPartnerConnectionError,
@@ -28,7 +29,6 @@ from custom_components.ring_partner.client import (
     RingPartnerTimeoutError,
     RingPartnerTimeRangeNotAuthorizedError,
     RingPartnerUnavailableError,
-    get_rate_limiter,
     parse_retry_after,
 )
 
@@ -422,9 +422,10 @@ async def test_rate_limiter_shared_per_client_id(
     session: aiohttp.ClientSession, ring_server: FakeServer
 ) -> None:
     """Every account of one client id shares one limiter (100 rps default)."""
-    limiter = get_rate_limiter("client-a")
-    assert get_rate_limiter("client-a") is limiter
-    assert get_rate_limiter("client-b") is not limiter
+    limiters = RateLimiters()
+    limiter = limiters.get("client-a")
+    assert limiters.get("client-a") is limiter
+    assert limiters.get("client-b") is not limiter
     assert limiter.rate == 100
     now = [0.0]
     sleeps = SleepRecorder()

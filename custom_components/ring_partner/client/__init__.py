@@ -77,7 +77,7 @@ from .models import (
     derive_kind,
 )
 from .oauth import LinkedAccount, exchange_code, exchange_code_for_account
-from .ratelimit import RateLimiter, get_rate_limiter
+from .ratelimit import RateLimiter, RateLimiters
 from .transport import Response, Transport
 from .webhook import compute_signature, parse_webhook, verify_signature
 from .webrtc import (
@@ -123,6 +123,7 @@ __all__ = [
     "MediaOrigin",
     "MotionSubtype",
     "RateLimiter",
+    "RateLimiters",
     "Resolution",
     "Response",
     "RingPartnerAuthenticationError",
@@ -173,7 +174,6 @@ __all__ = [
     "exchange_code_for_account",
     "find_nonce_account",
     "force_recvonly",
-    "get_rate_limiter",
     "merge_candidates",
     "nonce_matches",
     "offer_is_complete",

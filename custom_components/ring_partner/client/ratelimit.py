@@ -60,12 +60,20 @@ def _loop_time() -> float:
     return asyncio.get_running_loop().time()
 
 
-_LIMITERS: dict[str, RateLimiter] = {}
+class RateLimiters:
+    """One limiter per Ring app (client id), shared by every account linked through it.
 
+    The owner keeps it for the life of its event loop (Home Assistant: in `hass.data`), so
+    no limiter outlives the loop whose clock it measures on.
+    """
 
-def get_rate_limiter(client_id: str) -> RateLimiter:
-    """Return the limiter shared by every account of one Ring app (client id)."""
-    limiter = _LIMITERS.get(client_id)
-    if limiter is None:
-        limiter = _LIMITERS[client_id] = RateLimiter()
-    return limiter
+    def __init__(self) -> None:
+        """Initialize with no limiter yet."""
+        self._by_client: dict[str, RateLimiter] = {}
+
+    def get(self, client_id: str) -> RateLimiter:
+        """Return the limiter of one Ring app, made on first use."""
+        limiter = self._by_client.get(client_id)
+        if limiter is None:
+            limiter = self._by_client[client_id] = RateLimiter()
+        return limiter

@@ -64,8 +64,7 @@ class EventLedger:
         self._clock = clock
         self._on_change = on_change
         self._ids: OrderedDict[str, float] = OrderedDict()
-        # Per device: (kind, event time, from history, when recorded), oldest first.
-        self._recent: dict[str, deque[tuple[str, float, bool, float]]] = {}
+        self._recent: dict[str, _DeviceEvents] = {}
 
     def has_delivery(self, event: WebhookEvent) -> bool:
         """Return True when the delivery (request id or event id) was recorded."""
@@ -96,18 +95,13 @@ class EventLedger:
         """
         now = self._clock()
         at = when.timestamp()
-        window = MATCH_WINDOW.total_seconds()
-        recent = self._recent.setdefault(device_id, deque(maxlen=RECENT_PER_DEVICE))
-        while recent and recent[0][3] < now - self._ttl:
-            recent.popleft()
-        if any(
-            seen_kind == kind
-            and abs(seen_at - at) <= window
-            and (from_history or seen_history)
-            for seen_kind, seen_at, seen_history, _ in recent
-        ):
+        recent = self._recent.get(device_id)
+        if recent is None:
+            recent = self._recent[device_id] = _DeviceEvents()
+        recent.prune(now - self._ttl)
+        if recent.matches(kind, at, from_history=from_history):
             return False
-        recent.append((kind, at, from_history, now))
+        recent.add((kind, at, from_history, now))
         self._changed()
         return True
 
@@ -115,7 +109,7 @@ class EventLedger:
         """Return how much the ledger holds (for diagnostics; no ids)."""
         return {
             "deliveries": len(self._ids),
-            "events": sum(len(recent) for recent in self._recent.values()),
+            "events": sum(len(recent.order) for recent in self._recent.values()),
         }
 
     def clear(self) -> None:
@@ -139,9 +133,9 @@ class EventLedger:
         return {
             "ids": [[key, seen] for key, seen in self._ids.items()],
             "events": {
-                device_id: [list(item) for item in recent]
+                device_id: [list(item) for item in recent.order]
                 for device_id, recent in self._recent.items()
-                if recent
+                if recent.order
             },
         }
 
@@ -160,9 +154,7 @@ class EventLedger:
                 self._ids[item[0]] = float(item[1])
         events = stored.get("events")
         for device_id, items in (events if isinstance(events, dict) else {}).items():
-            recent = self._recent.setdefault(
-                str(device_id), deque(maxlen=RECENT_PER_DEVICE)
-            )
+            recent = self._recent.setdefault(str(device_id), _DeviceEvents())
             for item in items if isinstance(items, list) else ():
                 if (
                     isinstance(item, list)
@@ -171,10 +163,62 @@ class EventLedger:
                     and isinstance(item[1], int | float)
                     and isinstance(item[3], int | float)
                 ):
-                    recent.append(
-                        (item[0], float(item[1]), bool(item[2]), float(item[3]))
-                    )
+                    recent.add((item[0], float(item[1]), bool(item[2]), float(item[3])))
         self._prune(self._clock())
+
+
+# (kind, event time, from history, when recorded), epoch seconds.
+type _Identity = tuple[str, float, bool, float]
+
+
+class _DeviceEvents:
+    """One device's recent event identities: in arrival order, and indexed by time.
+
+    Every reconciliation round checks each history entry here, so a lookup reads only the
+    identities within MATCH_WINDOW of it (three time buckets) instead of all of them.
+    """
+
+    __slots__ = ("_index", "order")
+
+    def __init__(self) -> None:
+        """Initialize an empty record."""
+        self.order: deque[_Identity] = deque()
+        self._index: dict[tuple[str, int], list[_Identity]] = {}
+
+    def add(self, identity: _Identity) -> None:
+        """Remember an identity, forgetting the oldest beyond RECENT_PER_DEVICE."""
+        if len(self.order) >= RECENT_PER_DEVICE:
+            self._drop(self.order.popleft())
+        self.order.append(identity)
+        self._index.setdefault(_bucket(identity[0], identity[1]), []).append(identity)
+
+    def prune(self, oldest: float) -> None:
+        """Forget identities recorded before `oldest`."""
+        while self.order and self.order[0][3] < oldest:
+            self._drop(self.order.popleft())
+
+    def matches(self, kind: str, at: float, *, from_history: bool) -> bool:
+        """Return True when a matching identity of this kind lies within the window."""
+        window = MATCH_WINDOW.total_seconds()
+        _, middle = _bucket(kind, at)
+        for bucket in (middle - 1, middle, middle + 1):
+            for _, seen_at, seen_history, _ in self._index.get((kind, bucket), ()):
+                if abs(seen_at - at) <= window and (from_history or seen_history):
+                    return True
+        return False
+
+    def _drop(self, identity: _Identity) -> None:
+        """Remove a forgotten identity from the index."""
+        key = _bucket(identity[0], identity[1])
+        bucket = self._index[key]
+        bucket.remove(identity)
+        if not bucket:
+            del self._index[key]
+
+
+def _bucket(kind: str, at: float) -> tuple[str, int]:
+    """Return the index key of an event time: buckets as wide as the match window."""
+    return kind, int(at // MATCH_WINDOW.total_seconds())
 
 
 def _delivery_keys(event: WebhookEvent) -> list[str]:

@@ -113,12 +113,12 @@ def _percentile(values: list[float], fraction: float) -> float:
 def _body(device_id: str, index: int, *, ding: bool) -> tuple[str, bytes]:
     """Return a unique event id and a v1.1 body for a ding or a person motion.
 
-    Event times are now (plus the index, for distinct events): older ones would be past the
-    lateness limit and recorded without firing.
+    Event times are a second ago: older ones would be past the lateness limit and recorded
+    without firing, and Ring refuses images of times in the future.
     """
-    timestamp = int(time.time() * 1000) + index
+    timestamp = int(time.time() * 1000) - 1000
     kind = "button_press" if ding else "human"
-    event_id = f"{device_id}_{kind}_{timestamp}"
+    event_id = f"{device_id}_{kind}_{timestamp}_{index}"
     data: dict[str, Any] = {
         "id": event_id,
         "type": "button_press" if ding else "motion_detected",

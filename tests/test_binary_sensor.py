@@ -107,6 +107,22 @@ async def test_new_event_extends_the_hold(
     assert state_of(hass, MOTION).state == STATE_OFF
 
 
+async def test_repeat_while_on_writes_no_state(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    client: TestClient,
+) -> None:
+    """An event while the sensor is on only extends the hold: no state write, no report."""
+    await _event(client, "motion_detected", 1)
+    first = state_of(hass, MOTION)
+    await _tick(hass, freezer, 5)
+    await _event(client, "motion_detected", 2)
+    assert state_of(hass, MOTION).last_reported == first.last_reported
+    assert state_of(hass, "event.front_door_motion_event").last_reported > (
+        first.last_reported
+    )
+
+
 @pytest.mark.usefixtures("setup_integration_yaml")
 async def test_hold_times_from_options(
     freezer: FrozenDateTimeFactory,

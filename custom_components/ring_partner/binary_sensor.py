@@ -196,11 +196,12 @@ class RingPartnerEventBinarySensorEntity(RingPartnerPushEntity, BinarySensorEnti
     @override
     @callback
     def _async_handle_event(self, event: WebhookEvent) -> None:
-        """Turn on, and (re)start the hold timer."""
+        """Turn on, and (re)start the hold timer; a repeat while on only extends the hold."""
         self._async_cancel_hold()
-        self._attr_is_on = True
         self._unsub_hold = async_call_later(self.hass, self._hold, self._async_release)
-        self.async_write_ha_state()
+        if not self._attr_is_on:
+            self._attr_is_on = True
+            self.async_write_ha_state()
 
     @callback
     def _async_release(self, _now: datetime) -> None:

@@ -175,22 +175,28 @@ class _DeviceEvents:
     """One device's recent event identities: in arrival order, and indexed by time.
 
     Every reconciliation round checks each history entry here, so a lookup reads only the
-    identities within MATCH_WINDOW of it (three time buckets) instead of all of them.
+    identities within MATCH_WINDOW of it (three time buckets) instead of all of them. A
+    webhook can only match an event recovered from history, which has an index of its own
+    (nearly always empty while webhooks flow).
     """
 
-    __slots__ = ("_index", "order")
+    __slots__ = ("_from_history", "_index", "order")
 
     def __init__(self) -> None:
         """Initialize an empty record."""
         self.order: deque[_Identity] = deque()
         self._index: dict[tuple[str, int], list[_Identity]] = {}
+        self._from_history: dict[tuple[str, int], list[_Identity]] = {}
 
     def add(self, identity: _Identity) -> None:
         """Remember an identity, forgetting the oldest beyond RECENT_PER_DEVICE."""
         if len(self.order) >= RECENT_PER_DEVICE:
             self._drop(self.order.popleft())
         self.order.append(identity)
-        self._index.setdefault(_bucket(identity[0], identity[1]), []).append(identity)
+        key = _bucket(identity[0], identity[1])
+        self._index.setdefault(key, []).append(identity)
+        if identity[2]:
+            self._from_history.setdefault(key, []).append(identity)
 
     def prune(self, oldest: float) -> None:
         """Forget identities recorded before `oldest`."""
@@ -198,22 +204,31 @@ class _DeviceEvents:
             self._drop(self.order.popleft())
 
     def matches(self, kind: str, at: float, *, from_history: bool) -> bool:
-        """Return True when a matching identity of this kind lies within the window."""
+        """Return True when an identity of this kind lies within the window of `at`.
+
+        Webhooks are unique by id, so a webhook matches only events from history; a history
+        entry matches anything.
+        """
+        if not (index := self._index if from_history else self._from_history):
+            return False
         window = MATCH_WINDOW.total_seconds()
         _, middle = _bucket(kind, at)
-        for bucket in (middle - 1, middle, middle + 1):
-            for _, seen_at, seen_history, _ in self._index.get((kind, bucket), ()):
-                if abs(seen_at - at) <= window and (from_history or seen_history):
-                    return True
-        return False
+        return any(
+            abs(seen[1] - at) <= window
+            for bucket in (middle - 1, middle, middle + 1)
+            for seen in index.get((kind, bucket), ())
+        )
 
     def _drop(self, identity: _Identity) -> None:
-        """Remove a forgotten identity from the index."""
+        """Remove a forgotten identity from the indexes."""
         key = _bucket(identity[0], identity[1])
-        bucket = self._index[key]
-        bucket.remove(identity)
-        if not bucket:
-            del self._index[key]
+        for index in (
+            (self._index, self._from_history) if identity[2] else (self._index,)
+        ):
+            bucket = index[key]
+            bucket.remove(identity)
+            if not bucket:
+                del index[key]
 
 
 def _bucket(kind: str, at: float) -> tuple[str, int]:

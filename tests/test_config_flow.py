@@ -23,6 +23,7 @@ from custom_components.ring_partner.const import (
     CONF_DING_HOLD,
     CONF_ENDPOINTS,
     CONF_HMAC_KEY,
+    CONF_LATE_EVENT_LIMIT,
     CONF_LINK_METHOD,
     CONF_LINKED_AT,
     CONF_MOTION_HOLD,
@@ -539,7 +540,7 @@ async def test_reconfigure_playground_entry(hass: HomeAssistant) -> None:
 
 @pytest.mark.usefixtures("production", "mock_setup_entry")
 async def test_options(hass: HomeAssistant) -> None:
-    """Options default to 5 min / 30 s / 10 s, take new values and reload the entry."""
+    """Options default to 5 min / 30 s / 10 s / 15 min, take new values and reload the entry."""
     entry = _entry(LinkMethod.OAUTH)
     entry.add_to_hass(hass)
     result = await hass.config_entries.options.async_init(entry.entry_id)
@@ -551,16 +552,23 @@ async def test_options(hass: HomeAssistant) -> None:
         CONF_SCAN_INTERVAL: 300,
         CONF_MOTION_HOLD: 30,
         CONF_DING_HOLD: 10,
+        CONF_LATE_EVENT_LIMIT: 15,
     }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {CONF_SCAN_INTERVAL: 120.0, CONF_MOTION_HOLD: 45, CONF_DING_HOLD: 5},
+        {
+            CONF_SCAN_INTERVAL: 120.0,
+            CONF_MOTION_HOLD: 45,
+            CONF_DING_HOLD: 5,
+            CONF_LATE_EVENT_LIMIT: 30,
+        },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {
         CONF_SCAN_INTERVAL: 120,
         CONF_MOTION_HOLD: 45,
         CONF_DING_HOLD: 5,
+        CONF_LATE_EVENT_LIMIT: 30,
     }
 
 
@@ -606,5 +614,31 @@ async def test_options_reject_fast_polling(hass: HomeAssistant) -> None:
     with pytest.raises(InvalidData):
         await hass.config_entries.options.async_configure(
             result["flow_id"],
-            {CONF_SCAN_INTERVAL: 30, CONF_MOTION_HOLD: 30, CONF_DING_HOLD: 10},
+            {
+                CONF_SCAN_INTERVAL: 30,
+                CONF_MOTION_HOLD: 30,
+                CONF_DING_HOLD: 10,
+                CONF_LATE_EVENT_LIMIT: 15,
+            },
+        )
+
+
+@pytest.mark.usefixtures("production", "mock_setup_entry")
+@pytest.mark.parametrize("minutes", [0, 61])
+async def test_options_bound_the_late_event_limit(
+    hass: HomeAssistant, minutes: int
+) -> None:
+    """The late event limit stays within 1 to 60 minutes (what the ledger covers)."""
+    entry = _entry(LinkMethod.OAUTH)
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    with pytest.raises(InvalidData):
+        await hass.config_entries.options.async_configure(
+            result["flow_id"],
+            {
+                CONF_SCAN_INTERVAL: 300,
+                CONF_MOTION_HOLD: 30,
+                CONF_DING_HOLD: 10,
+                CONF_LATE_EVENT_LIMIT: minutes,
+            },
         )

@@ -11,6 +11,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+from custom_components.ring_partner.const import CONF_LATE_EVENT_LIMIT
 from custom_components.ring_partner.push.hub import LATENESS_LIMIT
 from custom_components.ring_partner.push.reconciliation import (
     MAX_BACKOFF,
@@ -281,3 +282,29 @@ async def test_older_than_the_lateness_limit_is_recorded_not_fired(
     await hass.async_block_till_done()
     assert fired == []
     assert init_integration.runtime_data.push.health.late_events == 1
+
+
+async def test_a_longer_late_event_limit_fires_older_events(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    client: TestClient,
+    init_integration: MockConfigEntry,
+    sim_control: SimControl,
+) -> None:
+    """With the option at 30 minutes, the same 16-minute-old events fire, once each."""
+    hass.config_entries.async_update_entry(
+        init_integration, options={CONF_LATE_EVENT_LIMIT: 30}
+    )
+    fired = _record_fired(hass)
+    await sim_control.fault(path="/v1/history/", status=403, count=1000)
+    await _ding_without_webhook(hass, sim_control)
+    old = webhook_body("motion_detected", device_id=FRONT_DOOR_ID)
+    await _wait(hass, freezer, LATENESS_LIMIT + timedelta(minutes=1))
+    await sim_control.call("DELETE", "faults")
+    await _minute(hass, freezer)
+    assert (await post_webhook(client, old)).status == 200
+    await hass.async_block_till_done()
+    assert [from_history for _, from_history, _ in fired] == [True, False]
+    assert init_integration.runtime_data.push.health.late_events == 0
+    await _minute(hass, freezer)
+    assert len(fired) == 2

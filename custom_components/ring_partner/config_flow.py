@@ -52,6 +52,7 @@ from .const import (
     CONF_DING_HOLD,
     CONF_ENDPOINTS,
     CONF_HMAC_KEY,
+    CONF_LATE_EVENT_LIMIT,
     CONF_LINK_METHOD,
     CONF_LINKED_AT,
     CONF_MOTION_HOLD,
@@ -60,7 +61,9 @@ from .const import (
     DEFAULT_MOTION_HOLD,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
+    LATENESS_LIMIT,
     LOGGER,
+    MAX_LATE_EVENT_LIMIT,
     LinkMethod,
 )
 from .endpoints import (
@@ -556,15 +559,15 @@ class RingPartnerOptionsFlow(OptionsFlowWithReload):
         )
 
 
-def _seconds(minimum: int, maximum: int) -> probatio.All:
-    """Return a whole-seconds number selector."""
+def _seconds(minimum: int, maximum: int, unit: str = "s") -> probatio.All:
+    """Return a whole-number selector (seconds unless another unit is given)."""
     return probatio.All(
         NumberSelector(
             NumberSelectorConfig(
                 min=minimum,
                 max=maximum,
                 step=1,
-                unit_of_measurement="s",
+                unit_of_measurement=unit,
                 mode=NumberSelectorMode.BOX,
             )
         ),
@@ -579,10 +582,16 @@ OPTIONS_SCHEMA = probatio.Schema(
         probatio.Required(CONF_SCAN_INTERVAL): _seconds(60, 3600),
         probatio.Required(CONF_MOTION_HOLD): _seconds(5, 600),
         probatio.Required(CONF_DING_HOLD): _seconds(1, 600),
+        # Minutes, at most what the ledger and the reconciliation cover
+        # (docs/webhooks.md#exactly-once).
+        probatio.Required(CONF_LATE_EVENT_LIMIT): _seconds(
+            1, int(MAX_LATE_EVENT_LIMIT.total_seconds() // 60), "min"
+        ),
     }
 )
 OPTIONS_DEFAULTS = {
     CONF_SCAN_INTERVAL: int(DEFAULT_SCAN_INTERVAL.total_seconds()),
     CONF_MOTION_HOLD: int(DEFAULT_MOTION_HOLD.total_seconds()),
     CONF_DING_HOLD: int(DEFAULT_DING_HOLD.total_seconds()),
+    CONF_LATE_EVENT_LIMIT: int(LATENESS_LIMIT.total_seconds() // 60),
 }

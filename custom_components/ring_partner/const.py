@@ -28,6 +28,7 @@ CONF_RTSP_CA_FILE: Final = "rtsp_ca_file"
 # Options.
 CONF_MOTION_HOLD: Final = "motion_hold"
 CONF_DING_HOLD: Final = "ding_hold"
+CONF_LATE_EVENT_LIMIT: Final = "late_event_limit"
 
 
 class LinkMethod(StrEnum):
@@ -51,6 +52,15 @@ WEBHOOK_SILENCE: Final = timedelta(hours=1)
 # ding stay on for a hold time that a new event extends.
 DEFAULT_MOTION_HOLD: Final = timedelta(seconds=30)
 DEFAULT_DING_HOLD: Final = timedelta(seconds=10)
+
+# An event older than this when it reaches us (a late retry, a catch-up after a restart, a
+# dead-letter replay) is recorded but not fired: a ring from an hour ago must not open a door
+# now. Fifteen minutes covers Ring's retries up to the sixth attempt (about 13 minutes after
+# the event, docs/webhooks.md#retry-schedule) and a slow restart, not the one-hour attempt.
+# The late event limit option changes it, up to MAX_LATE_EVENT_LIMIT: the ledger remembers
+# events for two hours, and each reconciliation round reads history back to the limit.
+LATENESS_LIMIT: Final = timedelta(minutes=15)
+MAX_LATE_EVENT_LIMIT: Final = timedelta(minutes=60)
 
 # Fixed view paths, still served for installs that registered them; new links get webhook
 # URLs per Ring app (docs/linking.md#portal-urls).

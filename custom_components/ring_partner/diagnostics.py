@@ -10,7 +10,7 @@ from homeassistant.helpers import device_registry as dr
 from .client import Device
 from .const import CONF_HMAC_KEY, DOMAIN
 from .coordinator import RingPartnerConfigEntry
-from .push.hub import LATENESS_LIMIT
+from .push.hub import lateness_limit
 from .push.reconciliation import RECONCILE_INTERVAL
 
 # Secrets and personal data never leave in a diagnostics download.
@@ -79,7 +79,7 @@ def _delivery_health(entry: RingPartnerConfigEntry) -> dict[str, Any]:
     backoff = reconciler.backoff if reconciler is not None else None
     return {
         **push.health.as_dict(),
-        "lateness_limit": str(LATENESS_LIMIT),
+        "lateness_limit": str(lateness_limit(entry)),
         "reconcile_interval": str(RECONCILE_INTERVAL),
         "reconcile_backoff": str(backoff) if backoff else None,
         "ledger": push.ledger.sizes(),

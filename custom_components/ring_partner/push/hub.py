@@ -28,7 +28,16 @@ from ..client import (
     WebhookEvent,
     WebhookEventType,
 )
-from ..const import CONF_HMAC_KEY, CONF_LINK_METHOD, DOMAIN, LOGGER, LinkMethod
+from ..const import (
+    CONF_HMAC_KEY,
+    CONF_LATE_EVENT_LIMIT,
+    CONF_LINK_METHOD,
+    DOMAIN,
+    LATENESS_LIMIT,
+    LOGGER,
+    MAX_LATE_EVENT_LIMIT,
+    LinkMethod,
+)
 from ..coordinator import RingPartnerConfigEntry, RingPartnerDataUpdateCoordinator
 from ..repairs import async_create_no_webhook_issue, async_delete_no_webhook_issue
 from .health import WebhookHealth
@@ -37,16 +46,17 @@ from .ledger import EventLedger, PushStore
 if TYPE_CHECKING:
     from .reconciliation import RingPartnerHistoryReconciler
 
-__all__ = ["EventLedger", "RingPartnerPush", "WebhookHealth"]
+__all__ = [
+    "LATENESS_LIMIT",
+    "EventLedger",
+    "RingPartnerPush",
+    "WebhookHealth",
+    "lateness_limit",
+]
 
 # A public URL attracts scanners: repeated conditions are logged once a minute at most.
 LOG_INTERVAL: Final = 60.0
 MAX_LOG_KEYS: Final = 256
-# An event older than this when it reaches us (a late retry, a catch-up after a restart, a
-# dead-letter replay) is recorded but not fired: a ring from an hour ago must not open a door
-# now. Fifteen minutes covers Ring's retries up to the sixth attempt (about 13 minutes after
-# the event, docs/webhooks.md#retry-schedule) and a slow restart, not the one-hour attempt.
-LATENESS_LIMIT: Final = timedelta(minutes=15)
 # Ring sends lifecycle webhooks while an account is linked (docs/webhooks.md#event-types); a
 # day without any webhook after linking means a wrong Webhook URL or an unreachable instance.
 NO_WEBHOOK_GRACE: Final = timedelta(hours=24)
@@ -122,6 +132,14 @@ class WebhookSeenStore:
 
 
 DATA_SEEN: HassKey[WebhookSeenStore] = HassKey(f"{DOMAIN}_webhook_seen")
+
+
+def lateness_limit(entry: RingPartnerConfigEntry) -> timedelta:
+    """Return how late an event may reach us and still fire (the late event limit option)."""
+    minutes = entry.options.get(CONF_LATE_EVENT_LIMIT)
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 1:
+        return LATENESS_LIMIT
+    return min(timedelta(minutes=minutes), MAX_LATE_EVENT_LIMIT)
 
 
 class RingPartnerPush:
@@ -290,7 +308,7 @@ class RingPartnerPush:
             if not event.from_history:
                 self.health.duplicates += 1
             return False
-        if now - when > LATENESS_LIMIT:
+        if now - when > (limit := lateness_limit(self.entry)):
             self.health.late_events += 1
             _log(
                 logging.INFO,
@@ -298,7 +316,7 @@ class RingPartnerPush:
                 "Not firing a Ring %s event from %s: it is older than %s",
                 kind,
                 when.isoformat(),
-                LATENESS_LIMIT,
+                limit,
             )
             return False
         if event.from_history:

@@ -27,7 +27,7 @@ from ..client import (
 )
 from ..const import DOMAIN, LOGGER
 from ..coordinator import RingPartnerConfigEntry, consent_time
-from .hub import LATENESS_LIMIT, RingPartnerPush
+from .hub import RingPartnerPush, lateness_limit
 
 # One round a minute: a lost webhook's event fires at most a minute (plus the round's own
 # requests) after Ring lists it, inside the two minutes promised in the README. That is one
@@ -36,7 +36,7 @@ from .hub import LATENESS_LIMIT, RingPartnerPush
 RECONCILE_INTERVAL: Final = timedelta(minutes=1)
 # After a 429 the pace halves per further 429, up to this; one round without 429 resets it.
 MAX_BACKOFF: Final = timedelta(minutes=16)
-# Pages read per camera and round; ten entries a page cover LATENESS_LIMIT unless a camera
+# Pages read per camera and round; ten entries a page cover the default lateness limit unless a camera
 # fires every 30 s, and the bound keeps a runaway history from costing more.
 MAX_PAGES: Final = 3
 # Ring's clock is not ours: entries this much older than the window still count (the ledger
@@ -110,7 +110,10 @@ class RingPartnerHistoryReconciler:
     async def _async_round(self, now: datetime) -> None:
         """Read every eligible camera's recent history and fire what is new."""
         health = self._push.health
-        floor = max(now - LATENESS_LIMIT, consent_time(self._entry)) - CLOCK_SKEW
+        floor = (
+            max(now - lateness_limit(self._entry), consent_time(self._entry))
+            - CLOCK_SKEW
+        )
         try:
             for device in list((self._push.coordinator.data or {}).values()):
                 if not _has_history(device):

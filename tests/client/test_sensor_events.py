@@ -131,9 +131,11 @@ def test_reading_of_other_measures() -> None:
     """Each measure reads only its own events, within its limits."""
     assert _parse(_body("co_cleared", co=9)).reading_of("co") == 9.0
     assert _parse(_body("co_cleared", co=5000)).reading_of("co") is None
-    assert _parse(_body("humidity_cleared", humidity=140)).reading_of("humidity") is None
-    hot = _parse(_body("temperature_exceeded", temperature=-70))
-    assert hot.reading_of("temperature") == -70.0
+    assert (
+        _parse(_body("humidity_cleared", humidity=140)).reading_of("humidity") is None
+    )
+    cold = _parse(_body("temperature_exceeded", temperature=-70))
+    assert cold.reading_of("temperature") == -70.0
     assert _parse(_body("motion_detected")).measure is None
 
 

@@ -307,6 +307,7 @@ def _kind_state(device: Device) -> dict[str, Any]:
             "tamper_detection": {"tamper_detected": sensor.tamper_detected},
             "temperature": {"temperature_c": sensor.temperature_c},
             "humidity": {"humidity_pct": sensor.humidity_pct},
+            "pm25": {"pm25_ugm3": sensor.pm25_ugm3},
             "battery_status": {"battery_percentage": sensor.battery_percentage},
         }
         merged: dict[str, Any] = {}

@@ -33,6 +33,7 @@ def sensor_buttons(device: Device) -> list[str]:
         "tamper_detection": ("tamper_detected", "tamper_cleared"),
         "temperature": ("temperature_exceeded", "temperature_cleared"),
         "humidity": ("humidity_exceeded", "humidity_cleared"),
+        "pm25": ("pm25_exceeded", "pm25_cleared"),
     }
     return [event for feature in features for event in pairs.get(feature, ())]
 

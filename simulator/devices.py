@@ -22,8 +22,10 @@ Per kind (docs/ring-api.md#device-kinds, docs/ambiguities.md#device-kinds to doc
   `tamper_detection.detected`, `battery_status.percentage` and `signal_strength.value` as
   both libraries that model sensors read them; `temperature` / `humidity` as
   `{"value", "unit"}` objects (one emulator) or bare numbers (one client), by
-  `sensor_reading_shape`. No source shows an air-quality reading in status, so there is no
-  air-quality sensor.
+  `sensor_reading_shape`. The air-quality sensor reports temperature, humidity and battery
+  like the temperature sensor (as one emulator's air monitor does) and adds a `pm25`
+  capability block (named like the threshold webhooks' reading; no source shows how Ring marks
+  air quality); no source shows a PM2.5 reading in status, so status has none.
 - The power source is not exposed (docs/ambiguities.md#power-source-and-live-view-cap): `battery_status` is null on battery cameras too.
   `image_url` names a product image per kind.
 
@@ -48,7 +50,7 @@ from simulator.components import (
 from simulator.config import SimulatorConfig
 from simulator.errors import bad_request
 from simulator.ids import iso_seconds
-from simulator.models import Device
+from simulator.models import CAPABILITY_ONLY_FEATURES, Device
 from simulator.state import SimState, get_state
 
 # Relationship order and `included` order as in the recorded response.
@@ -69,6 +71,7 @@ IMAGE_URLS = {
     "contact_sensor": f"{_IMAGES}/ContactSensor/contact_sensor_3x.png",
     "flood_freeze_sensor": f"{_IMAGES}/FloodFreezeSensor/flood_freeze_sensor_3x.png",
     "temperature_humidity_sensor": f"{_IMAGES}/TempSensor/temp_sensor_3x.png",
+    "air_quality_sensor": f"{_IMAGES}/AirQualitySensor/air_quality_sensor_3x.png",
 }
 _SENSOR_KEYS = (
     "flood_detection",
@@ -89,7 +92,9 @@ RECORDED_CAPABILITY_KEYS = (
     "motion_detection",
     *_SENSOR_KEYS[3:],
 )
-CAPABILITY_BLOCKS = (*RECORDED_CAPABILITY_KEYS, "temperature", "humidity")
+# Capability keys of the sensors that no recorded device has, in the order they are rendered.
+EXTRA_SENSOR_KEYS = ("temperature", "humidity", "pm25")
+CAPABILITY_BLOCKS = (*RECORDED_CAPABILITY_KEYS, *EXTRA_SENSOR_KEYS)
 _NULL_VIDEO = dict.fromkeys(
     ("configurations", "codecs", "ratio", "max_resolution", "supported_resolutions")
 )
@@ -152,7 +157,8 @@ def status_attributes(state: SimState, device: Device) -> dict[str, Any]:
         "battery_status": {"percentage": sensor.battery_percentage},
     }
     for key in device.sensor_features():
-        attributes[key] = values[key]
+        if key not in CAPABILITY_ONLY_FEATURES:
+            attributes[key] = values[key]
     attributes["signal_strength"] = {"value": "good"}
     return attributes
 
@@ -224,7 +230,7 @@ def capability_attributes(
             shape = device_shape
         if shape != "absent":
             attributes[key] = _inapplicable(device, key, shape)
-    for key in ("temperature", "humidity"):
+    for key in EXTRA_SENSOR_KEYS:
         if key in applicable:
             attributes[key] = applicable[key]
     if device.components:

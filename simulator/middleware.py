@@ -2,12 +2,13 @@
 
 Order (outermost first): request log, faults, rate limit, JSON:API errors (errors.py).
 The request log records every request except the control API (`/_sim/`), with whether an
-`Authorization` header and a bearer were sent and which host and port it reached.
+`Authorization` header and a bearer were sent and which host and port it reached; image and
+clip downloads add the lens they selected (`component_id`, null for the main one).
 """
 
 import asyncio
 import math
-from typing import Any
+from typing import Any, Final
 
 from aiohttp import web
 
@@ -24,6 +25,16 @@ MEDIA_DOWNLOAD_SUFFIXES = (
     "/media/video/download",
     "/v1/download",
 )
+
+
+# The request's log entry, so handlers can add what they read from the body (`log_component`).
+LOG_ENTRY: Final = "sim_request_log_entry"
+
+
+def log_component(request: web.Request, component: str | None) -> None:
+    """Record in the request log the lens a media download selected (None: the main one)."""
+    if (entry := request.get(LOG_ENTRY)) is not None:
+        entry["component_id"] = component
 
 
 @web.middleware
@@ -51,6 +62,7 @@ async def request_log_middleware(
     }
     state.request_log.append(entry)
     del state.request_log[:-MAX_LOG]
+    request[LOG_ENTRY] = entry
     try:
         response = await handler(request)
     except web.HTTPException as err:

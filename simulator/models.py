@@ -21,7 +21,12 @@ MOTION_SUBTYPES = ("motion", "human", "vehicle", "animal", "other_motion")
 # multi-camera devices). The API itself has no kind field; these name what the simulator
 # renders. "sensor" is kept as an alias of "contact_sensor" (the kind's old name).
 VIDEO_KINDS = ("doorbell", "camera", "multi_camera")
-SENSOR_KINDS = ("contact_sensor", "flood_freeze_sensor", "temperature_humidity_sensor")
+SENSOR_KINDS = (
+    "contact_sensor",
+    "flood_freeze_sensor",
+    "temperature_humidity_sensor",
+    "air_quality_sensor",
+)
 DEVICE_KINDS = (*VIDEO_KINDS, "chime", *SENSOR_KINDS)
 KIND_ALIASES = {"sensor": "contact_sensor"}
 # What each sensor kind reports: capability keys with content and status fields.
@@ -34,7 +39,13 @@ SENSOR_FEATURES: dict[str, tuple[str, ...]] = {
         "battery_status",
     ),
     "temperature_humidity_sensor": ("temperature", "humidity", "battery_status"),
+    # Ring's air-quality sensor (docs/ring-api.md#device-kinds): one emulator gives its air
+    # monitor the temperature/humidity status; `pm25` is a capability key only, as no source
+    # shows a PM2.5 reading in status (sensors.py: the threshold webhooks carry it).
+    "air_quality_sensor": ("temperature", "humidity", "pm25", "battery_status"),
 }
+# Features that are capability keys only: nothing in `device-status` reports them.
+CAPABILITY_ONLY_FEATURES = ("pm25",)
 # The lenses of a multi-camera device unless the scenario names others.
 DEFAULT_COMPONENTS = ("1", "2")
 CHIME_SLOT_EVENTS = ("ring-appstore-event-1", "ring-appstore-event-2")
@@ -91,6 +102,8 @@ class SensorState:
     tamper_detected: bool = False
     temperature_c: float = 21.5
     humidity_pct: float = 45.0
+    # An air-quality sensor's last PM2.5 reading (µg/m³): sent in `pm25_*` webhooks only.
+    pm25_ugm3: float = 8.0
     battery_percentage: int = 90
 
 

@@ -13,7 +13,8 @@ JSON scenario format (`--scenario FILE`)::
 
 Only `name` and `kind` are required for a device and `id` for an account; missing device ids
 are derived from the account id and name. `kind` is one of doorbell, camera, multi_camera,
-chime, contact_sensor (alias sensor), flood_freeze_sensor, temperature_humidity_sensor; a
+chime, contact_sensor (alias sensor), flood_freeze_sensor, temperature_humidity_sensor,
+air_quality_sensor; a
 multi_camera may list its lens ids as `"components": ["1", "2"]` (the default).
 Past events happen `ago_s` before the simulator starts, so they always precede consent
 (history and media gating, docs/ring-api.md#event-history).
@@ -45,6 +46,7 @@ GARAGE_ID = stable_id("ava1.ring.device.", "demo", "garage")
 CONTACT_SENSOR_ID = stable_id("ava1.ring.device.", "demo", "front-door-sensor")
 FLOOD_SENSOR_ID = stable_id("ava1.ring.device.", "demo", "basement-sensor")
 CLIMATE_SENSOR_ID = stable_id("ava1.ring.device.", "demo", "living-room-sensor")
+AIR_QUALITY_SENSOR_ID = stable_id("ava1.ring.device.", "demo", "bedroom-air-sensor")
 TWO_LENS_ID = stable_id("ava1.ring.device.", "demo", "driveway")
 # The Playground device id recorded from the real API (shared/fixtures/recorded).
 PLAYGROUND_DEVICE_ID = (
@@ -139,8 +141,8 @@ class Scenario:
         """Return the default scenario plus a device of every other kind.
 
         Demo User also shares Front Door Sensor (contact), Basement Sensor (flood/freeze),
-        Living Room Sensor (temperature/humidity) and Driveway (a two-lens camera, lenses
-        "1" and "2"). The default scenario itself is unchanged so device counts stay put.
+        Living Room Sensor (temperature/humidity), Bedroom Air Sensor (air quality) and
+        Driveway (a two-lens camera, lenses "1" and "2"). The default scenario itself is unchanged so device counts stay put.
         """
         scenario = cls.default()
         scenario.accounts[0].devices += [
@@ -154,6 +156,11 @@ class Scenario:
                 id=CLIMATE_SENSOR_ID,
                 name="Living Room Sensor",
                 kind="temperature_humidity_sensor",
+            ),
+            DeviceSpec(
+                id=AIR_QUALITY_SENSOR_ID,
+                name="Bedroom Air Sensor",
+                kind="air_quality_sensor",
             ),
             DeviceSpec(id=TWO_LENS_ID, name="Driveway", kind="multi_camera"),
         ]

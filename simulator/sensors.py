@@ -11,7 +11,9 @@
   current reading (after applying the body's `temperature` / `humidity`) as
   `attributes.temperature` / `attributes.humidity`, and `threshold_type` (`max` unless the body
   says `min`) on `*_exceeded`. `pm25_*` and `co_*` (no device reports them in status) carry the
-  body's `reading` when given.
+  body's `reading` when given; on an air-quality sensor `pm25_*` always carry its PM2.5
+  reading, which the body's `reading` replaces first. Readings the API should never send
+  (negative, huge) are let through, so receivers can be tested with them.
 - Any other lower-case name is sent as given, so receivers can be tested with names Ring
   adds later; no status changes.
 - Without `event` only the readings change (seen by polling), and no webhook is sent.
@@ -115,6 +117,10 @@ def _apply_event(device: Device, event: str, body: dict[str, Any]) -> dict[str, 
         extra[measure] = _current(device.sensor, measure)
     elif measure in UNREPORTED_MEASURES:
         reading = _number(body, "reading", -1e9, 1e9)
+        if measure == "pm25" and measure in device.sensor_features():
+            if reading is not None:
+                device.sensor.pm25_ugm3 = reading
+            reading = device.sensor.pm25_ugm3
         if reading is not None:
             extra[measure] = reading
     else:

@@ -8,6 +8,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from simulator import SimulatorConfig
 from simulator.scenario import (
+    AIR_QUALITY_SENSOR_ID,
     BACKYARD_ID,
     CHIME_ID,
     CLIMATE_SENSOR_ID,
@@ -32,6 +33,7 @@ MODELS = {
     CONTACT_SENSOR_ID: "Sensor",
     FLOOD_SENSOR_ID: "Sensor",
     CLIMATE_SENSOR_ID: "Sensor",
+    AIR_QUALITY_SENSOR_ID: "Sensor",
 }
 # Entity keys only devices with video have.
 VIDEO_KEYS = {"camera", "last_event", "motion", "capture_snapshot"}
@@ -87,6 +89,14 @@ async def test_entities_follow_the_kind_in_every_shape(
     assert keys[CONTACT_SENSOR_ID] == {"online", "contact", "tamper", "battery"}
     assert keys[FLOOD_SENSOR_ID] == {"online", "flood", "freeze", "tamper", "battery"}
     assert keys[CLIMATE_SENSOR_ID] == {"online", "temperature", "humidity", "battery"}
+    assert keys[AIR_QUALITY_SENSOR_ID] == {
+        "online",
+        "temperature",
+        "humidity",
+        "battery",
+        "pm25",
+        "pm25_exceeded",
+    }
     assert keys[BACKYARD_ID] == {"online", *VIDEO_KEYS}
     assert keys[TWO_LENS_ID] == {"online", "camera_lens_2", *VIDEO_KEYS}
     assert keys[FRONT_DOOR_ID] == {"online", "doorbell", "ding", *VIDEO_KEYS}

@@ -49,7 +49,7 @@ def simulator_config(sensor_reading_shape: str) -> SimulatorConfig:
 
 @pytest.mark.usefixtures("init_integration")
 async def test_only_sensors_get_readings(hass: HomeAssistant) -> None:
-    """Cameras and chimes get no temperature, humidity or battery; contact sensors no climate."""
+    """Cameras and chimes get no readings; contact sensors no climate; only air sensors PM2.5."""
     readings = {
         state.entity_id
         for state in hass.states.async_all(Platform.SENSOR)
@@ -61,6 +61,10 @@ async def test_only_sensors_get_readings(hass: HomeAssistant) -> None:
         BATTERY,
         CONTACT_BATTERY,
         "sensor.basement_sensor_battery",
+        "sensor.bedroom_air_sensor_temperature",
+        "sensor.bedroom_air_sensor_humidity",
+        "sensor.bedroom_air_sensor_battery",
+        "sensor.bedroom_air_sensor_pm2_5",
     }
 
 

@@ -10,10 +10,11 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
-from homeassistant.const import EntityCategory
+from homeassistant.const import STATE_OFF, STATE_ON, EntityCategory
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.restore_state import RestoreEntity
 
 from .client import Device, DeviceKind, SensorType, WebhookEvent, WebhookEventType
 from .const import (
@@ -127,6 +128,32 @@ EVENT_BINARY_SENSORS: tuple[RingPartnerEventBinarySensorEntityDescription, ...] 
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class RingPartnerThresholdBinarySensorEntityDescription(
+    BinarySensorEntityDescription, RingPartnerEntityDescription
+):
+    """Describe a threshold a device watches itself: on at `exceeded`, off at `cleared`."""
+
+    exceeded: WebhookEventType
+    cleared: WebhookEventType
+
+
+# PM2.5 is in no status Ring shows (docs/webhooks.md#sensor-events): only the webhooks say
+# whether the sensor's own threshold is crossed.
+THRESHOLD_BINARY_SENSORS: tuple[
+    RingPartnerThresholdBinarySensorEntityDescription, ...
+] = (
+    RingPartnerThresholdBinarySensorEntityDescription(
+        key="pm25_exceeded",
+        translation_key="pm25_exceeded",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        exceeded=WebhookEventType.PM25_EXCEEDED,
+        cleared=WebhookEventType.PM25_CLEARED,
+        exists_fn=lambda device: SensorType.PM25 in device.sensor_types,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: RingPartnerConfigEntry,
@@ -141,6 +168,12 @@ async def async_setup_entry(
         async_add_entities,
         EVENT_BINARY_SENSORS,
         RingPartnerEventBinarySensorEntity,
+    )
+    async_add_entities_for(
+        entry,
+        async_add_entities,
+        THRESHOLD_BINARY_SENSORS,
+        RingPartnerThresholdBinarySensorEntity,
     )
 
 
@@ -216,3 +249,33 @@ class RingPartnerEventBinarySensorEntity(RingPartnerPushEntity, BinarySensorEnti
         if self._unsub_hold is not None:
             self._unsub_hold()
             self._unsub_hold = None
+
+
+class RingPartnerThresholdBinarySensorEntity(
+    RingPartnerEntity, BinarySensorEntity, RestoreEntity
+):
+    """On from a `*_exceeded` webhook to its `*_cleared`; restored, as polls never say."""
+
+    entity_description: RingPartnerThresholdBinarySensorEntityDescription
+    _unavailable_when_offline = True
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Restore the last state, then listen for the device's webhooks."""
+        await super().async_added_to_hass()
+        if (last := await self.async_get_last_state()) is not None and last.state in (
+            STATE_ON,
+            STATE_OFF,
+        ):
+            self._attr_is_on = last.state == STATE_ON
+        push = self.coordinator.config_entry.runtime_data.push
+        self.async_on_remove(push.async_subscribe(self.device_id, self._async_on_event))
+
+    @callback
+    def _async_on_event(self, event: WebhookEvent) -> None:
+        """Turn on at the threshold's `exceeded`, off at its `cleared`."""
+        description = self.entity_description
+        if event.event_type not in (description.exceeded, description.cleared):
+            return
+        self._attr_is_on = event.event_type is description.exceeded
+        self.async_write_ha_state()

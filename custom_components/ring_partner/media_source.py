@@ -10,7 +10,8 @@ docs/media.md#image-download): clips are POST downloads and images sit behind sh
 presigned URLs, neither of which a browser or media player can use. So the browser links to
 these views, which download on request and pass the bytes on; Ring's URLs never leave Home
 Assistant. The URLs carry the event's times in the path (media players get signed paths, and
-HA signs no URL with a query), so a thumbnail costs no history lookup.
+HA signs no URL with a query), so a thumbnail costs no history lookup. On a multi-lens camera
+they also name the lens the event's webhook named (docs/media.md#multi-lens-devices).
 """
 
 from collections.abc import Awaitable, Callable
@@ -93,6 +94,10 @@ _PREFIX: Final = f"/api/{DOMAIN}/event_media/{{entry_id}}/{{device_id}}"
 _MS: Final = r"\d{1,14}"
 EVENT_CLIP_PATH: Final = f"{_PREFIX}/{{start:{_MS}}}/{{end:{_MS}}}/clip"
 EVENT_THUMBNAIL_PATH: Final = f"{_PREFIX}/{{start:{_MS}}}/thumbnail"
+# The media of an event one lens of a multi-lens camera saw names that lens (the component).
+_LENS: Final = "lens/{component}"
+EVENT_LENS_CLIP_PATH: Final = f"{_PREFIX}/{{start:{_MS}}}/{{end:{_MS}}}/{_LENS}/clip"
+EVENT_LENS_THUMBNAIL_PATH: Final = f"{_PREFIX}/{{start:{_MS}}}/{_LENS}/thumbnail"
 
 DATA_MEDIA_VIEWS: HassKey[bool] = HassKey(f"{DOMAIN}_media_views")
 
@@ -167,12 +172,13 @@ class RingPartnerMediaSource(MediaSource):
         """Resolve an event (or a camera: its latest event) to its clip's URL."""
         if (media_id := MediaId.parse(item.identifier, Unresolvable)) is None:
             raise _error(Unresolvable, "choose_camera_or_event")
-        entry, _ = self._camera(media_id, Unresolvable)
+        entry, device = self._camera(media_id, Unresolvable)
         events = await _async_events(entry, media_id.device_id, Unresolvable)
         event = _find(events, media_id, Unresolvable)
         end = event.end or event.start + OPEN_EVENT_LENGTH
+        lens = event_lens(device, entry.runtime_data.snapshots.get(device.id), event)
         return PlayMedia(
-            event_clip_url(entry.entry_id, media_id.device_id, event.start, end),
+            event_clip_url(entry.entry_id, media_id.device_id, event.start, end, lens),
             CLIP_CONTENT_TYPE,
         )
 
@@ -183,15 +189,15 @@ class RingPartnerMediaSource(MediaSource):
             return self._browse_root()
         entry, device = self._camera(media_id, BrowseError)
         events = await _async_events(entry, media_id.device_id, BrowseError)
+        snapshots = entry.runtime_data.snapshots.get(media_id.device_id)
         if media_id.event_id is not None:
             return _event_node(
-                media_id,
-                _find(events, media_id, BrowseError),
-                entry.runtime_data.snapshots.get(media_id.device_id),
+                media_id, device, _find(events, media_id, BrowseError), snapshots
             )
         node = _camera_node(media_id, device.name)
-        snapshots = entry.runtime_data.snapshots.get(media_id.device_id)
-        node.children = [_event_node(media_id, event, snapshots) for event in events]
+        node.children = [
+            _event_node(media_id, device, event, snapshots) for event in events
+        ]
         return node
 
     def _browse_root(self) -> BrowseMediaSource:
@@ -289,8 +295,24 @@ def event_title(
     return f"{kind} · {when}"
 
 
+def event_lens(
+    device: Device, snapshots: CameraSnapshots | None, event: HistoryEvent
+) -> str | None:
+    """Return the lens of a multi-lens camera whose footage an event is, if one is known.
+
+    History names no lens; the event's webhook did (`component_ids`), and the camera's still
+    cache kept it by the event's time (docs/media.md#multi-lens-devices).
+    """
+    if snapshots is None or (lens := snapshots.event_lens(event.start)) is None:
+        return None
+    return lens if lens in device.components else None
+
+
 def _event_node(
-    camera: MediaId, event: HistoryEvent, snapshots: CameraSnapshots | None
+    camera: MediaId,
+    device: Device,
+    event: HistoryEvent,
+    snapshots: CameraSnapshots | None,
 ) -> BrowseMediaSource:
     """Return a camera's playable event, titled kind first."""
     return BrowseMediaSource(
@@ -301,7 +323,12 @@ def _event_node(
         title=event_title(event, snapshots, dt_util.utcnow()),
         can_play=True,
         can_expand=False,
-        thumbnail=event_thumbnail_url(camera.entry_id, camera.device_id, event.start),
+        thumbnail=event_thumbnail_url(
+            camera.entry_id,
+            camera.device_id,
+            event.start,
+            event_lens(device, snapshots, event),
+        ),
     )
 
 
@@ -321,16 +348,33 @@ def _path_prefix(entry_id: str, device_id: str) -> str:
     )
 
 
+def _lens_segment(lens: str | None) -> str:
+    """Return the path segments that name a lens (none for the device's main footage)."""
+    return "" if lens is None else f"/lens/{quote(lens, safe='')}"
+
+
 def event_clip_url(
-    entry_id: str, device_id: str, start: datetime, end: datetime
+    entry_id: str,
+    device_id: str,
+    start: datetime,
+    end: datetime,
+    lens: str | None = None,
 ) -> str:
-    """Return the view URL of the footage between start and end."""
-    return f"{_path_prefix(entry_id, device_id)}/{_ms(start)}/{_ms(end)}/clip"
+    """Return the view URL of the footage between start and end (of one lens)."""
+    return (
+        f"{_path_prefix(entry_id, device_id)}/{_ms(start)}/{_ms(end)}"
+        f"{_lens_segment(lens)}/clip"
+    )
 
 
-def event_thumbnail_url(entry_id: str, device_id: str, start: datetime) -> str:
-    """Return the view URL of the frame at an event's start."""
-    return f"{_path_prefix(entry_id, device_id)}/{_ms(start)}/thumbnail"
+def event_thumbnail_url(
+    entry_id: str, device_id: str, start: datetime, lens: str | None = None
+) -> str:
+    """Return the view URL of the frame at an event's start (of one lens)."""
+    return (
+        f"{_path_prefix(entry_id, device_id)}/{_ms(start)}{_lens_segment(lens)}"
+        "/thumbnail"
+    )
 
 
 @callback
@@ -376,13 +420,20 @@ class _RingPartnerEventMediaView(HomeAssistantView):
         device_id: str,
         start: datetime,
         download: _Download,
+        *,
+        lens: str | None = None,
     ) -> web.StreamResponse:
         """Answer with the downloaded media, or a 404/502 that says (translated) why not."""
         hass = request.app[KEY_HASS]
         entry = async_loaded_entry(hass, entry_id)
-        if entry is None or camera_device(entry, device_id) is None:
+        if (
+            entry is None
+            or (device := camera_device(entry, device_id)) is None
+            or (lens is not None and lens not in device.components)
+        ):
+            identifier = device_id if lens is None else f"{device_id}/lens/{lens}"
             return self._error(
-                _error(HomeAssistantError, "unknown_camera", identifier=device_id),
+                _error(HomeAssistantError, "unknown_camera", identifier=identifier),
                 HTTPStatus.NOT_FOUND,
             )
         _check_permission(hass, request[KEY_HASS_USER], device_id)
@@ -419,10 +470,21 @@ class RingPartnerEventClipView(_RingPartnerEventMediaView):
     url = EVENT_CLIP_PATH
     name = f"api:{DOMAIN}:event_clip"
 
+    def __init__(self) -> None:
+        """Serve an event's footage and, on multi-lens cameras, one lens's."""
+        self.extra_urls = [EVENT_LENS_CLIP_PATH]
+
     async def get(
-        self, request: web.Request, entry_id: str, device_id: str, start: str, end: str
+        self,
+        request: web.Request,
+        entry_id: str,
+        device_id: str,
+        start: str,
+        end: str,
+        *,
+        component: str | None = None,
     ) -> web.StreamResponse:
-        """Download the footage from the event's start to its end."""
+        """Download the footage from the event's start to its end (of one lens)."""
         start_at = _from_ms(start)
         duration = min(
             max(_from_ms(end) - start_at, MIN_CLIP_DURATION), MAX_CLIP_DURATION
@@ -432,12 +494,12 @@ class RingPartnerEventClipView(_RingPartnerEventMediaView):
             client: RingPartnerClient, device_id: str
         ) -> web.StreamResponse:
             clip = await client.download_clip(
-                device_id, start=start_at, duration=duration
+                device_id, start=start_at, duration=duration, component_id=component
             )
             return web.Response(body=clip.content, content_type=CLIP_CONTENT_TYPE)
 
         return await self._async_serve(
-            request, entry_id, device_id, start_at, _download
+            request, entry_id, device_id, start_at, _download, lens=component
         )
 
 
@@ -447,17 +509,27 @@ class RingPartnerEventThumbnailView(_RingPartnerEventMediaView):
     url = EVENT_THUMBNAIL_PATH
     name = f"api:{DOMAIN}:event_thumbnail"
 
+    def __init__(self) -> None:
+        """Serve an event's frame and, on multi-lens cameras, one lens's."""
+        self.extra_urls = [EVENT_LENS_THUMBNAIL_PATH]
+
     async def get(
-        self, request: web.Request, entry_id: str, device_id: str, start: str
+        self,
+        request: web.Request,
+        entry_id: str,
+        device_id: str,
+        start: str,
+        *,
+        component: str | None = None,
     ) -> web.StreamResponse:
-        """Download the frame at the event's start, scaled by Ring."""
+        """Download the frame at the event's start (of one lens), scaled by Ring."""
         start_at = _from_ms(start)
 
         async def _download(
             client: RingPartnerClient, device_id: str
         ) -> web.StreamResponse:
             image = await client.download_image(
-                device_id, at=start_at, width=THUMBNAIL_WIDTH
+                device_id, at=start_at, width=THUMBNAIL_WIDTH, component_id=component
             )
             return web.Response(
                 body=image.content,
@@ -470,7 +542,7 @@ class RingPartnerEventThumbnailView(_RingPartnerEventMediaView):
             )
 
         return await self._async_serve(
-            request, entry_id, device_id, start_at, _download
+            request, entry_id, device_id, start_at, _download, lens=component
         )
 
 

@@ -73,7 +73,8 @@ FAILURE_BACKOFF_MAX: Final = timedelta(minutes=10)
 # stays under the camera component's 10 s image timeout so the frontend gets an answer.
 CALLER_WAIT: Final = 8.0
 
-# Motion kinds remembered per camera for the media browser's titles (history has none).
+# Motion kinds and event lenses remembered per camera for the media browser (history has
+# neither).
 MOTION_KINDS_KEPT: Final = 200
 
 type TaskFactory = Callable[[Coroutine[Any, Any, None], str], asyncio.Task[None]]
@@ -150,6 +151,8 @@ class CameraSnapshots:
         self.last_event_image: MediaImage | None = None
         self.last_event_time: datetime | None = None
         self.motion_kinds: dict[int, MotionSubtype] = {}
+        # The lens each event named first, by the event's epoch ms (see `event_lens`).
+        self.event_lenses: dict[int, str] = {}
 
     @property
     def image(self) -> MediaImage | None:
@@ -245,6 +248,7 @@ class CameraSnapshots:
             return
         if event.event_type is WebhookEventType.MOTION_DETECTED:
             self._remember_motion_kind(event)
+        self._remember_lens(event, lenses)
         when = event.timestamp or event.sent_at or self._now()
         if when < self._linked_at:
             LOGGER.debug("Ignoring an event from before consent on %s", self._device_id)
@@ -268,6 +272,22 @@ class CameraSnapshots:
         )
         while len(self.motion_kinds) > MOTION_KINDS_KEPT:
             del self.motion_kinds[next(iter(self.motion_kinds))]
+
+    def _remember_lens(self, event: WebhookEvent, lenses: list[str]) -> None:
+        """Keep the lens that saw an event by its time, for the media browser's downloads.
+
+        History entries name no lens (docs/media.md#multi-lens-devices): the webhook's
+        `component_ids` are the only record of which lens an event's footage is from.
+        """
+        if event.timestamp is None or not lenses:
+            return
+        self.event_lenses[round(event.timestamp.timestamp() * 1000)] = lenses[0]
+        while len(self.event_lenses) > MOTION_KINDS_KEPT:
+            del self.event_lenses[next(iter(self.event_lenses))]
+
+    def event_lens(self, start: datetime) -> str | None:
+        """Return the first lens a webhook named for an event starting at `start`."""
+        return self.event_lenses.get(round(start.timestamp() * 1000))
 
     def motion_kind(self, start: datetime) -> MotionSubtype | None:
         """Return the subtype a motion webhook gave for an event starting at `start`."""

@@ -12,6 +12,7 @@ from aiohttp import web
 from simulator.components import UnknownComponentError, lens_index, select_component
 from simulator.errors import JsonApiError, media_error
 from simulator.ids import iso_seconds
+from simulator.middleware import log_component
 from simulator.models import Account, Device
 from simulator.state import SimState
 
@@ -226,10 +227,12 @@ def media_component(
         if query is not None and str(chosen) != query:
             raise invalid("component_id and components disagree", "components")
     try:
-        return select_component(device, chosen)
+        component = select_component(device, chosen)
     except UnknownComponentError as err:
         pointer = "components" if listed is not None else "component_id"
         raise invalid(str(err), pointer) from None
+    log_component(request, component)
+    return component
 
 
 MEDIA_CONTEXT: Final = web.AppKey("ring_partner_media", MediaContext)

@@ -124,6 +124,8 @@ def test_has_content(value: object, *, expected: bool) -> None:
             DeviceKind.SENSOR,
         ),
         ({"temperature": {"supported": True}}, DeviceKind.SENSOR),
+        ({"pm25": {"supported": True}}, DeviceKind.SENSOR),
+        ({"video": NULL_VIDEO, "pm25": {"configurations": None}}, DeviceKind.UNKNOWN),
         # No evidence at all: unknown, whatever the shape.
         ({}, DeviceKind.UNKNOWN),
         ({"video": NULL_VIDEO, "audio": NULL_VIDEO}, DeviceKind.UNKNOWN),

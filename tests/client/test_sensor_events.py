@@ -100,6 +100,45 @@ def test_threshold_events(
     assert (status.temperature, status.humidity) == (temperature, humidity)
 
 
+@pytest.mark.parametrize(
+    ("body", "pm25"),
+    [
+        (_body("pm25_exceeded", pm25=35.1, threshold_type="max"), 35.1),
+        (_body("pm25_cleared", pm25=0), 0.0),
+        (_body("pm25_cleared", pm25=1000), 1000.0),
+        (_body("pm25_exceeded", pm25=-3), None),
+        (_body("pm25_exceeded", pm25=1000.5), None),
+        (_body("pm25_exceeded", pm25="high"), None),
+        (_body("pm25_exceeded", pm25=True), None),
+        (_body("pm25_exceeded", pm25=[12]), None),
+        (_body("pm25_exceeded"), None),
+        (_body("pm25_exceeded", temperature=12), None),
+        (_body("co_exceeded", co=12), None),
+        (_body("temperature_exceeded", temperature=12), None),
+    ],
+)
+def test_pm25_readings(body: dict[str, Any], pm25: float | None) -> None:
+    """Only a PM2.5 event's own number from 0 to 1000 µg/m³ is a PM2.5 reading."""
+    event = _parse(body)
+    assert event.reading_of("pm25") == pm25
+    # Status has no PM2.5 (no source shows one): the event changes nothing there.
+    if event.measure == "pm25":
+        status = DeviceStatus(id="s", temperature=20.0)
+        assert status.with_event(event) is status
+
+
+def test_reading_of_other_measures() -> None:
+    """Each measure reads only its own events, within its limits."""
+    assert _parse(_body("co_cleared", co=9)).reading_of("co") == 9.0
+    assert _parse(_body("co_cleared", co=5000)).reading_of("co") is None
+    assert (
+        _parse(_body("humidity_cleared", humidity=140)).reading_of("humidity") is None
+    )
+    cold = _parse(_body("temperature_exceeded", temperature=-70))
+    assert cold.reading_of("temperature") == -70.0
+    assert _parse(_body("motion_detected")).measure is None
+
+
 def test_non_finite_readings() -> None:
     """A reading too large for a float is dropped; a NaN literal is no JSON at all."""
     text = json.dumps(_body("temperature_exceeded", temperature=0.5))
@@ -109,6 +148,10 @@ def test_non_finite_readings() -> None:
     assert event.event_type in SENSOR_EVENT_TYPES
     assert event.reading is None
     assert DeviceStatus(id="s").with_event(event).temperature is None
+    pm25 = json.dumps(_body("pm25_exceeded", pm25=0.5))
+    huge = parse_webhook(pm25.replace('"pm25": 0.5', '"pm25": 1e400').encode())
+    assert huge.reading is None
+    assert huge.reading_of("pm25") is None
     with pytest.raises(RingPartnerWebhookError):
         parse_webhook(text.replace('"temperature": 0.5', '"temperature": NaN').encode())
 

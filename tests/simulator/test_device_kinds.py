@@ -9,6 +9,7 @@ from simulator import Simulator, SimulatorConfig
 from simulator.__main__ import build_parser, config_from_args
 from simulator.ids import ManualClock
 from simulator.scenario import (
+    AIR_QUALITY_SENSOR_ID,
     BACKYARD_ID,
     CHIME_ID,
     CLIMATE_SENSOR_ID,
@@ -55,14 +56,15 @@ async def _included(
 async def test_everything_has_every_kind(
     sim: Simulator, session: aiohttp.ClientSession, token: str
 ) -> None:
-    """The default four devices plus a contact, a flood/freeze, a climate sensor, two lenses."""
+    """The default four devices plus contact, flood/freeze, climate, air sensors, two lenses."""
     body = await api(session, sim, "/v1/devices", token)
-    assert len(body["data"]) == 8
+    assert len(body["data"]) == 9
     state = await control(session, sim, "/state", method="GET")
     kinds = {d["id"]: d["kind"] for d in state["devices"]}
     assert kinds[CONTACT_SENSOR_ID] == "contact_sensor"
     assert kinds[FLOOD_SENSOR_ID] == "flood_freeze_sensor"
     assert kinds[CLIMATE_SENSOR_ID] == "temperature_humidity_sensor"
+    assert kinds[AIR_QUALITY_SENSOR_ID] == "air_quality_sensor"
     assert kinds[TWO_LENS_ID] == "multi_camera"
     assert kinds[FRONT_DOOR_ID] == "doorbell"
     devices = {d["id"]: d for d in state["devices"]}
@@ -70,6 +72,12 @@ async def test_everything_has_every_kind(
     assert devices[CLIMATE_SENSOR_ID]["sensor"] == {
         "temperature_c": 21.5,
         "humidity_pct": 45.0,
+        "battery_percentage": 90,
+    }
+    assert devices[AIR_QUALITY_SENSOR_ID]["sensor"] == {
+        "temperature_c": 21.5,
+        "humidity_pct": 45.0,
+        "pm25_ugm3": 8.0,
         "battery_percentage": 90,
     }
     assert devices[CHIME_ID]["slots"][0]["disabled"] is False
@@ -121,6 +129,25 @@ async def test_sensor_resources(
     }
     assert "ContactSensor" in images[CONTACT_SENSOR_ID]
     assert "FloodFreeze" in images[FLOOD_SENSOR_ID]
+    assert "AirQuality" in images[AIR_QUALITY_SENSOR_ID]
+
+
+async def test_air_quality_sensor_resources(
+    sim: Simulator, session: aiohttp.ClientSession, token: str
+) -> None:
+    """The air-quality sensor marks PM2.5 in its capabilities only: status has no reading."""
+    air = await _included(session, sim, token, AIR_QUALITY_SENSOR_ID)
+    caps = air["device-capabilities"]
+    assert caps["pm25"] == {"supported": True}
+    assert caps["temperature"] == {"supported": True}
+    assert caps["humidity"] == {"supported": True}
+    assert caps["video"] is None
+    status = air["device-status"]
+    assert "pm25" not in status
+    assert status["temperature"] == {"value": 21.5, "unit": "celsius"}
+    assert status["battery_status"] == {"percentage": 90}
+    climate = await _included(session, sim, token, CLIMATE_SENSOR_ID)
+    assert "pm25" not in climate["device-capabilities"]
 
 
 async def test_chime_capability_and_slots(
@@ -343,7 +370,7 @@ def test_scenario_names_and_json_components() -> None:
     parser = build_parser()
     config = config_from_args(parser.parse_args(["--scenario", "everything"]))
     assert config.scenario is not None
-    assert len(config.scenario.accounts[0].devices) == 8
+    assert len(config.scenario.accounts[0].devices) == 9
     assert len(Scenario.named("default").accounts[0].devices) == 4
     with pytest.raises(ValueError, match="scenario must be one of"):
         Scenario.named("nothing")

@@ -9,6 +9,7 @@ import pytest
 from simulator import Simulator, SimulatorConfig
 from simulator.ids import ManualClock
 from simulator.scenario import (
+    AIR_QUALITY_SENSOR_ID,
     CLIMATE_SENSOR_ID,
     CONTACT_SENSOR_ID,
     FLOOD_SENSOR_ID,
@@ -151,6 +152,28 @@ async def test_readings_and_threshold_events(
         "pm25_exceeded",
         "co_cleared",
     ]
+
+
+async def test_air_quality_sensor_pm25_webhooks(
+    sim: Simulator, session: aiohttp.ClientSession, partner: Partner, linked: str
+) -> None:
+    """An air-quality sensor's `pm25_*` always carry its reading; a body reading replaces it."""
+    path = f"/devices/{AIR_QUALITY_SENSOR_ID}/sensor"
+    await control(session, sim, path, {"event": "pm25_exceeded", "reading": 80})
+    await control(session, sim, path, {"event": "pm25_cleared"})
+    await control(session, sim, path, {"event": "pm25_exceeded", "reading": -5})
+    payloads = await _webhooks(sim, partner)
+    attrs = [p["data"]["attributes"] for p in payloads]
+    assert (attrs[0]["pm25"], attrs[0]["threshold_type"]) == (80.0, "max")
+    assert attrs[1]["pm25"] == 80.0
+    assert "threshold_type" not in attrs[1]
+    # Readings Ring should never send still go out, for receivers to be tested with.
+    assert attrs[2]["pm25"] == -5.0
+    status = await _status(session, sim, linked, AIR_QUALITY_SENSOR_ID)
+    assert "pm25" not in status
+    state = await control(session, sim, "/state", method="GET")
+    air = next(d for d in state["devices"] if d["id"] == AIR_QUALITY_SENSOR_ID)
+    assert air["sensor"]["pm25_ugm3"] == -5.0
 
 
 async def test_unknown_sensor_event_is_sent_as_given(

@@ -217,10 +217,14 @@ class SensorType(StrEnum):
     GLASS_BREAK = "glass_break"
     SMOKE = "smoke"
     CO = "co"
+    # Air quality: fine particles (PM2.5), known only from threshold webhooks.
+    PM25 = "pm25"
 
 
 # Capability keys that mark a sensor when they carry content (Early Access, unverified),
-# and what each one reports. `temperature` and `humidity` are keys only one emulator uses.
+# and what each one reports. `temperature` and `humidity` are keys only one emulator uses;
+# `pm25` (the name the threshold webhooks give the reading) is the simulator's choice, as no
+# source shows how an air-quality sensor marks itself (docs/ambiguities.md#sensor-schemas).
 SENSOR_CAPABILITY_TYPES: Final[dict[str, SensorType]] = {
     "flood_detection": SensorType.FLOOD,
     "freeze_detection": SensorType.FREEZE,
@@ -231,6 +235,7 @@ SENSOR_CAPABILITY_TYPES: Final[dict[str, SensorType]] = {
     "co_detection_listener": SensorType.CO,
     "temperature": SensorType.TEMPERATURE,
     "humidity": SensorType.HUMIDITY,
+    "pm25": SensorType.PM25,
 }
 SENSOR_CAPABILITIES: Final = tuple(SENSOR_CAPABILITY_TYPES)
 
@@ -256,6 +261,13 @@ SENSOR_THRESHOLD_EVENTS: Final[dict[WebhookEventType, str]] = {
     WebhookEventType.PM25_CLEARED: "pm25",
     WebhookEventType.CO_EXCEEDED: "co",
     WebhookEventType.CO_CLEARED: "co",
+}
+# Readings outside these bounds are no readings: humidity is a percentage; PM2.5 in µg/m³
+# and CO in ppm, where consumer sensors stop at 1000 (docs/webhooks.md#sensor-events).
+SENSOR_READING_LIMITS: Final[dict[str, tuple[float, float]]] = {
+    "humidity": (0.0, 100.0),
+    "pm25": (0.0, 1000.0),
+    "co": (0.0, 1000.0),
 }
 SENSOR_EVENT_TYPES: Final = frozenset(SENSOR_STATE_EVENTS) | frozenset(
     SENSOR_THRESHOLD_EVENTS

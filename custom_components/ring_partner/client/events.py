@@ -23,6 +23,7 @@ from ._json import (
 )
 from .const import (
     SENSOR_EVENT_TYPES,
+    SENSOR_READING_LIMITS,
     SENSOR_THRESHOLD_EVENTS,
     HistoryEventType,
     MotionSubtype,
@@ -161,6 +162,22 @@ class WebhookEvent:
     def is_device_event(self) -> bool:
         """Return True for events about a single device."""
         return self.device_id is not None
+
+    @property
+    def measure(self) -> str | None:
+        """Return what a threshold event measures (`temperature`, `pm25`, ...), else None."""
+        return SENSOR_THRESHOLD_EVENTS.get(self.event_type)
+
+    def reading_of(self, measure: str) -> float | None:
+        """Return the reading a threshold event carries for `measure`, if it is a plausible one.
+
+        A reading of another measure, a missing or non-number one and one outside the
+        measure's limits (`SENSOR_READING_LIMITS`) are None (docs/webhooks.md#sensor-events).
+        """
+        if self.measure != measure or self.reading is None:
+            return None
+        low, high = SENSOR_READING_LIMITS.get(measure, (-math.inf, math.inf))
+        return self.reading if low <= self.reading <= high else None
 
     @classmethod
     def from_json(cls, payload: object) -> Self:

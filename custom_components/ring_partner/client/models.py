@@ -32,7 +32,6 @@ from .const import (
     SENSOR_CAPABILITIES,
     SENSOR_CAPABILITY_TYPES,
     SENSOR_STATE_EVENTS,
-    SENSOR_THRESHOLD_EVENTS,
     DeviceKind,
     SensorType,
 )
@@ -204,15 +203,11 @@ class DeviceStatus:
                     return replace(self, freeze_faulted=value)
                 case (SensorType.TAMPER, value):
                     return replace(self, tamper_detected=value)
-        measure = SENSOR_THRESHOLD_EVENTS.get(event.event_type)
-        if measure == "temperature" and event.reading is not None:
-            return replace(self, temperature=_finite(event.reading))
-        if (
-            measure == "humidity"
-            and event.reading is not None
-            and 0 <= event.reading <= 100
-        ):
-            return replace(self, humidity=event.reading)
+        if (temperature := event.reading_of("temperature")) is not None:
+            return replace(self, temperature=temperature)
+        if (humidity := event.reading_of("humidity")) is not None:
+            return replace(self, humidity=humidity)
+        # PM2.5 and CO are in no status Ring shows: their entities keep the webhook's reading.
         return self
 
     @classmethod

@@ -261,16 +261,14 @@ async def test_reconciliation_skips_failures_and_backs_off_on_429(
     assert pauses[-1] == MAX_BACKOFF
 
 
-async def test_older_than_the_lateness_limit_is_recorded_not_fired(
-    freezer: FrozenDateTimeFactory,
+async def _ding_and_motion_16_minutes_late(
     hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
     client: TestClient,
-    init_integration: MockConfigEntry,
     sim_control: SimControl,
 ) -> None:
-    """A webhook or history entry past the lateness limit never fires."""
-    fired = _record_fired(hass)
-    # History unreadable for longer than the limit, then readable again.
+    """Make a ding only history knows and a motion webhook reach us 16 minutes late."""
+    # History unreadable for longer than the default limit, then readable again.
     await sim_control.fault(path="/v1/history/", status=403, count=1000)
     await _ding_without_webhook(hass, sim_control)
     old = webhook_body("motion_detected", device_id=FRONT_DOOR_ID)
@@ -280,6 +278,18 @@ async def test_older_than_the_lateness_limit_is_recorded_not_fired(
     # Ring's sixth attempt of a webhook, long after the event.
     assert (await post_webhook(client, old)).status == 200
     await hass.async_block_till_done()
+
+
+async def test_older_than_the_lateness_limit_is_recorded_not_fired(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    client: TestClient,
+    init_integration: MockConfigEntry,
+    sim_control: SimControl,
+) -> None:
+    """A webhook or history entry past the lateness limit never fires."""
+    fired = _record_fired(hass)
+    await _ding_and_motion_16_minutes_late(hass, freezer, client, sim_control)
     assert fired == []
     assert init_integration.runtime_data.push.health.late_events == 1
 
@@ -296,14 +306,7 @@ async def test_a_longer_late_event_limit_fires_older_events(
         init_integration, options={CONF_LATE_EVENT_LIMIT: 30}
     )
     fired = _record_fired(hass)
-    await sim_control.fault(path="/v1/history/", status=403, count=1000)
-    await _ding_without_webhook(hass, sim_control)
-    old = webhook_body("motion_detected", device_id=FRONT_DOOR_ID)
-    await _wait(hass, freezer, LATENESS_LIMIT + timedelta(minutes=1))
-    await sim_control.call("DELETE", "faults")
-    await _minute(hass, freezer)
-    assert (await post_webhook(client, old)).status == 200
-    await hass.async_block_till_done()
+    await _ding_and_motion_16_minutes_late(hass, freezer, client, sim_control)
     assert [from_history for _, from_history, _ in fired] == [True, False]
     assert init_integration.runtime_data.push.health.late_events == 0
     await _minute(hass, freezer)

@@ -25,6 +25,7 @@ from .const import (
 )
 from .coordinator import RingPartnerConfigEntry
 from .entity import (
+    RingPartnerDeviceEventsEntity,
     RingPartnerEntity,
     RingPartnerEntityDescription,
     RingPartnerPushEntity,
@@ -252,25 +253,23 @@ class RingPartnerEventBinarySensorEntity(RingPartnerPushEntity, BinarySensorEnti
 
 
 class RingPartnerThresholdBinarySensorEntity(
-    RingPartnerEntity, BinarySensorEntity, RestoreEntity
+    RingPartnerDeviceEventsEntity, BinarySensorEntity, RestoreEntity
 ):
     """On from a `*_exceeded` webhook to its `*_cleared`; restored, as polls never say."""
 
     entity_description: RingPartnerThresholdBinarySensorEntityDescription
-    _unavailable_when_offline = True
 
     @override
     async def async_added_to_hass(self) -> None:
         """Restore the last state, then listen for the device's webhooks."""
-        await super().async_added_to_hass()
         if (last := await self.async_get_last_state()) is not None and last.state in (
             STATE_ON,
             STATE_OFF,
         ):
             self._attr_is_on = last.state == STATE_ON
-        push = self.coordinator.config_entry.runtime_data.push
-        self.async_on_remove(push.async_subscribe(self.device_id, self._async_on_event))
+        await super().async_added_to_hass()
 
+    @override
     @callback
     def _async_on_event(self, event: WebhookEvent) -> None:
         """Turn on at the threshold's `exceeded`, off at its `cleared`."""

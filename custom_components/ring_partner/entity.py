@@ -103,11 +103,28 @@ class RingPartnerEntity(CoordinatorEntity[RingPartnerDataUpdateCoordinator]):
         return status is None or status.online is not False
 
 
-class RingPartnerPushEntity(RingPartnerEntity):
+class RingPartnerDeviceEventsEntity(RingPartnerEntity):
+    """An entity the account's hub tells of every event of its device, from added to removed."""
+
+    _unavailable_when_offline = True
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Subscribe to the device's events."""
+        await super().async_added_to_hass()
+        push = self.coordinator.config_entry.runtime_data.push
+        self.async_on_remove(push.async_subscribe(self.device_id, self._async_on_event))
+
+    @callback
+    def _async_on_event(self, event: WebhookEvent) -> None:
+        """Apply one of the device's events (implemented by each entity type)."""
+        raise NotImplementedError
+
+
+class RingPartnerPushEntity(RingPartnerDeviceEventsEntity):
     """An entity that reacts to one kind of event of its device, from the account's hub."""
 
     entity_description: RingPartnerPushEntityDescription
-    _unavailable_when_offline = True
 
     def __init__(
         self,
@@ -125,14 +142,13 @@ class RingPartnerPushEntity(RingPartnerEntity):
 
     @override
     async def async_added_to_hass(self) -> None:
-        """Subscribe to the device's events."""
+        """Subscribe to the device's events, then apply the press that revealed it."""
         await super().async_added_to_hass()
-        push = self.coordinator.config_entry.runtime_data.push
-        self.async_on_remove(push.async_subscribe(self.device_id, self._async_on_event))
         if (event := self._initial_event) is not None:
             self._initial_event = None
             self._async_on_event(event)
 
+    @override
     @callback
     def _async_on_event(self, event: WebhookEvent) -> None:
         """Pass on the events this entity is about."""

@@ -31,6 +31,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .client import Device, SensorType, WebhookEvent
 from .coordinator import RingPartnerConfigEntry
 from .entity import (
+    RingPartnerDeviceEventsEntity,
     RingPartnerEntity,
     RingPartnerEntityDescription,
     async_add_entities_for,
@@ -138,7 +139,7 @@ class RingPartnerSensorEntity(RingPartnerEntity, SensorEntity):
         return self.entity_description.value_fn(self.device)
 
 
-class RingPartnerWebhookSensorEntity(RingPartnerEntity, RestoreSensor):
+class RingPartnerWebhookSensorEntity(RingPartnerDeviceEventsEntity, RestoreSensor):
     """A reading that only the device's threshold webhooks carry, kept until the next one.
 
     Polls bring no such reading, so they change nothing here; the last one is restored after
@@ -146,20 +147,18 @@ class RingPartnerWebhookSensorEntity(RingPartnerEntity, RestoreSensor):
     """
 
     entity_description: RingPartnerWebhookSensorEntityDescription
-    _unavailable_when_offline = True
 
     @override
     async def async_added_to_hass(self) -> None:
         """Restore the last reading, then listen for the device's webhooks."""
-        await super().async_added_to_hass()
         if (last := await self.async_get_last_sensor_data()) is not None and (
             last.native_unit_of_measurement
             == self.entity_description.native_unit_of_measurement
         ):
             self._attr_native_value = _restored_number(last.native_value)
-        push = self.coordinator.config_entry.runtime_data.push
-        self.async_on_remove(push.async_subscribe(self.device_id, self._async_on_event))
+        await super().async_added_to_hass()
 
+    @override
     @callback
     def _async_on_event(self, event: WebhookEvent) -> None:
         """Take the reading of a threshold webhook of this measure; drop implausible ones."""

@@ -29,8 +29,8 @@ from custom_components.ring_partner.client import (
 )
 from custom_components.ring_partner.snapshot import (
     EVENT_FRAME_DELAYS,
+    EVENT_NOTES_KEPT,
     LATEST_IN_RANGE_WINDOW,
-    MOTION_KINDS_KEPT,
     STILL_IMAGE_TTL,
     CameraSnapshots,
 )
@@ -493,13 +493,18 @@ async def test_restored_event_is_fetched_again(
 async def test_motion_kinds_are_remembered_and_bounded(camera: Camera) -> None:
     """Webhook subtypes are kept by event time for the media browser, within a bound."""
     start = dt_util.utcnow()
-    for n in range(MOTION_KINDS_KEPT + 5):
+    for n in range(EVENT_NOTES_KEPT + 5):
         when = start + timedelta(seconds=n)
         camera.cache.async_handle_event(
             event(when, subtype=MotionSubtype.HUMAN if n else MotionSubtype.VEHICLE)
         )
-    assert len(camera.cache.motion_kinds) == MOTION_KINDS_KEPT
-    assert camera.cache.motion_kind(start) is None  # the oldest fell out
+    # The five oldest fell out; every later one is kept.
+    kept = [
+        camera.cache.motion_kind(start + timedelta(seconds=n))
+        for n in range(EVENT_NOTES_KEPT + 5)
+    ]
+    assert kept[:5] == [None] * 5
+    assert None not in kept[5:]
     assert camera.cache.motion_kind(start + timedelta(seconds=10)) == (
         MotionSubtype.HUMAN
     )

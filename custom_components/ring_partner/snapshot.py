@@ -75,7 +75,7 @@ CALLER_WAIT: Final = 8.0
 
 # Motion kinds and event lenses remembered per camera for the media browser (history has
 # neither).
-MOTION_KINDS_KEPT: Final = 200
+EVENT_NOTES_KEPT: Final = 200
 
 type TaskFactory = Callable[[Coroutine[Any, Any, None], str], asyncio.Task[None]]
 type CaptureFn = Callable[[], Coroutine[Any, Any, CapturedStill]]
@@ -150,9 +150,8 @@ class CameraSnapshots:
         self._capture: asyncio.Task[MediaImage] | None = None
         self.last_event_image: MediaImage | None = None
         self.last_event_time: datetime | None = None
-        self.motion_kinds: dict[int, MotionSubtype] = {}
-        # The lens each event named first, by the event's epoch ms (see `event_lens`).
-        self.event_lenses: dict[int, str] = {}
+        self._motion_kinds = _ByEventTime[MotionSubtype]()
+        self._event_lenses = _ByEventTime[str]()
 
     @property
     def image(self) -> MediaImage | None:
@@ -246,9 +245,12 @@ class CameraSnapshots:
         lenses = [str(component) for component in event.component_ids]
         if self._component is not None and self._component not in lenses:
             return
-        if event.event_type is WebhookEventType.MOTION_DETECTED:
-            self._remember_motion_kind(event)
-        self._remember_lens(event, lenses)
+        if event.timestamp is not None:
+            # History entries have neither subtype nor lens (docs/media.md#multi-lens-devices),
+            # and ids of their own: the event's time is what the two share.
+            if event.event_type is WebhookEventType.MOTION_DETECTED:
+                self._motion_kinds.remember(event.timestamp, event.motion_subtype)
+            self._event_lenses.remember(event.timestamp, next(iter(lenses), None))
         when = event.timestamp or event.sent_at or self._now()
         if when < self._linked_at:
             LOGGER.debug("Ignoring an event from before consent on %s", self._device_id)
@@ -259,39 +261,13 @@ class CameraSnapshots:
         if self._inflight is None:
             self._start(Resolution())
 
-    def _remember_motion_kind(self, event: WebhookEvent) -> None:
-        """Keep a motion event's subtype by its time, for the media browser's titles.
-
-        Ring's history has no subtype and its own event ids, so the event's time (epoch
-        ms, which the history entry starts at) is what the two share.
-        """
-        if event.timestamp is None or event.motion_subtype is None:
-            return
-        self.motion_kinds[round(event.timestamp.timestamp() * 1000)] = (
-            event.motion_subtype
-        )
-        while len(self.motion_kinds) > MOTION_KINDS_KEPT:
-            del self.motion_kinds[next(iter(self.motion_kinds))]
-
-    def _remember_lens(self, event: WebhookEvent, lenses: list[str]) -> None:
-        """Keep the lens that saw an event by its time, for the media browser's downloads.
-
-        History entries name no lens (docs/media.md#multi-lens-devices): the webhook's
-        `component_ids` are the only record of which lens an event's footage is from.
-        """
-        if event.timestamp is None or not lenses:
-            return
-        self.event_lenses[round(event.timestamp.timestamp() * 1000)] = lenses[0]
-        while len(self.event_lenses) > MOTION_KINDS_KEPT:
-            del self.event_lenses[next(iter(self.event_lenses))]
-
     def event_lens(self, start: datetime) -> str | None:
         """Return the first lens a webhook named for an event starting at `start`."""
-        return self.event_lenses.get(round(start.timestamp() * 1000))
+        return self._event_lenses.get(start)
 
     def motion_kind(self, start: datetime) -> MotionSubtype | None:
         """Return the subtype a motion webhook gave for an event starting at `start`."""
-        return self.motion_kinds.get(round(start.timestamp() * 1000))
+        return self._motion_kinds.get(start)
 
     def _pending_event(self) -> datetime | None:
         """Return the latest event whose frame has not been fetched or given up on yet."""
@@ -478,3 +454,28 @@ def _consume_exception(task: asyncio.Task[MediaImage]) -> None:
     """Mark a capture's failure as seen: its callers got it (or gave up waiting)."""
     if not task.cancelled():
         task.exception()
+
+
+class _ByEventTime[T]:
+    """What webhooks said of recent events, by event time (epoch ms), the newest kept."""
+
+    def __init__(self) -> None:
+        """Initialize an empty record."""
+        self._by_ms: dict[int, T] = {}
+
+    def remember(self, when: datetime, value: T | None) -> None:
+        """Keep a value for the event at `when`, forgetting the oldest beyond the bound."""
+        if value is None:
+            return
+        self._by_ms[_epoch_ms(when)] = value
+        while len(self._by_ms) > EVENT_NOTES_KEPT:
+            del self._by_ms[next(iter(self._by_ms))]
+
+    def get(self, start: datetime) -> T | None:
+        """Return the value kept for an event starting at `start`."""
+        return self._by_ms.get(_epoch_ms(start))
+
+
+def _epoch_ms(when: datetime) -> int:
+    """Return a time as whole epoch milliseconds, the unit Ring's history starts are in."""
+    return round(when.timestamp() * 1000)

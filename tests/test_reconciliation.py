@@ -11,8 +11,12 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.ring_partner.const import CONF_LATE_EVENT_LIMIT
-from custom_components.ring_partner.push.hub import LATENESS_LIMIT
+from custom_components.ring_partner.const import (
+    CONF_LATE_EVENT_LIMIT,
+    DOMAIN,
+    MAX_LATE_EVENT_LIMIT,
+)
+from custom_components.ring_partner.push.hub import LATENESS_LIMIT, lateness_limit
 from custom_components.ring_partner.push.reconciliation import (
     MAX_BACKOFF,
     RECONCILE_INTERVAL,
@@ -311,3 +315,25 @@ async def test_a_longer_late_event_limit_fires_older_events(
     assert init_integration.runtime_data.push.health.late_events == 0
     await _minute(hass, freezer)
     assert len(fired) == 2
+
+
+@pytest.mark.parametrize(
+    ("stored", "limit"),
+    [
+        (None, LATENESS_LIMIT),
+        (30, timedelta(minutes=30)),
+        (600, MAX_LATE_EVENT_LIMIT),
+        (0, LATENESS_LIMIT),
+        (-5, LATENESS_LIMIT),
+        (True, LATENESS_LIMIT),
+        ("30", LATENESS_LIMIT),
+        (12.5, LATENESS_LIMIT),
+    ],
+)
+def test_stored_late_event_limit_is_read_defensively(
+    stored: object, limit: timedelta
+) -> None:
+    """Options edited by hand never widen the limit past its bound or break firing."""
+    options = {} if stored is None else {CONF_LATE_EVENT_LIMIT: stored}
+    entry = MockConfigEntry(domain=DOMAIN, options=options)
+    assert lateness_limit(entry) == limit
